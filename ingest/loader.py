@@ -1,0 +1,208 @@
+"""Load landed files into `raw.*`: one transaction per file, every row landed or rejected.
+
+For each file: a checksum already in `ops.load_log` means skip; otherwise the file is read with
+DuckDB's own reader, every column cast by its contract, and, in one transaction, good rows go
+to `raw.<source>__<entity>` with lineage columns, bad rows to `ops.rejects` with a reason, and
+the counts to `ops.load_log`. A crash mid-file rolls the whole file back.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+from ingest.contracts import TIMESTAMP_UTC, Column, Entity
+from ingest.warehouse import connect, ensure_ops_schema
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    file: str
+    status: str  # loaded | rejected | skipped
+    read: int = 0
+    landed: int = 0
+    rejected: int = 0
+    reason: str | None = None
+
+
+@dataclass
+class LoadResult:
+    table: str
+    outcomes: list[FileOutcome] = field(default_factory=list)
+
+    def _of(self, status: str) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status == status]
+
+    @property
+    def files(self) -> int:
+        return len(self._of("loaded")) + len(self._of("rejected"))
+
+    @property
+    def skipped_files(self) -> int:
+        return len(self._of("skipped"))
+
+    @property
+    def rejected_files(self) -> int:
+        return len(self._of("rejected"))
+
+    @property
+    def read(self) -> int:
+        return sum(o.read for o in self.outcomes)
+
+    @property
+    def landed(self) -> int:
+        return sum(o.landed for o in self.outcomes)
+
+    @property
+    def rejected(self) -> int:
+        return sum(o.rejected for o in self.outcomes)
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _landed_type(column: Column) -> str:
+    return "TIMESTAMP" if column.type == TIMESTAMP_UTC else column.type
+
+
+def _typed(column: Column) -> str:
+    raw = f"src.{_q(column.name)}"
+    if column.type == TIMESTAMP_UTC:
+        return f"timezone('UTC', try_cast({raw} as TIMESTAMPTZ))"
+    return f"try_cast({raw} as {column.type})"
+
+
+def _reader(entity: Entity) -> str:
+    """The DuckDB table function that reads one file of this entity, every column as text/JSON."""
+    if entity.format == "ndjson":
+        spec = ", ".join(
+            f"'{c.name}': '{'JSON' if c.is_nested else 'VARCHAR'}'" for c in entity.columns
+        )
+        return f"read_json($file, format = 'newline_delimited', columns = {{{spec}}})"
+    return "read_csv($file, header = true, all_varchar = true)"
+
+
+def _staging_query(entity: Entity) -> str:
+    reasons = []
+    for c in entity.columns:
+        raw = f"src.{_q(c.name)}"
+        if c.required:
+            reasons.append(f"case when {raw} is null then 'missing required field {c.name}' end")
+        reasons.append(
+            f"case when {raw} is not null and {_typed(c)} is null "
+            f"then '{c.name}: cannot read ' || left({raw}::varchar, 60) || ' as "
+            f"{_landed_type(c).split('(')[0]}' end"
+        )
+    columns = ", ".join(f"{_typed(c)} as {_q(c.name)}" for c in entity.columns)
+    raw_struct = ", ".join(f"{_q(c.name)} := src.{_q(c.name)}" for c in entity.columns)
+    return f"""
+        select
+            src._row,
+            {columns},
+            nullif(concat_ws('; ', {", ".join(reasons)}), '') as _reason,
+            to_json(struct_pack({raw_struct}))::varchar as _raw_text
+        from (select row_number() over () as _row, * from {_reader(entity)}) as src
+    """
+
+
+def _ensure_raw_table(con: duckdb.DuckDBPyConnection, entity: Entity) -> None:
+    columns = ", ".join(f"{_q(c.name)} {_landed_type(c)}" for c in entity.columns)
+    con.execute(
+        f"create table if not exists raw.{entity.table} ({columns}, _file varchar not null,"
+        " _row bigint not null, _loaded_at timestamp not null, _batch_id varchar not null)"
+    )
+
+
+def _already_loaded(con: duckdb.DuckDBPyConnection, entity: Entity, checksum: str) -> bool:
+    row = con.execute(
+        "select count(*) from ops.load_log where entity = ? and checksum = ?",
+        [entity.table, checksum],
+    ).fetchone()
+    return bool(row and row[0])
+
+
+def _log(con, entity: Entity, batch_id: str, name: str, checksum: str, outcome: FileOutcome,
+         started_at: datetime) -> None:  # fmt: skip
+    con.execute(
+        "insert into ops.load_log values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [batch_id, entity.source, entity.table, name, checksum, outcome.status, outcome.read,
+         outcome.landed, outcome.rejected, outcome.reason, started_at, _now()],
+    )  # fmt: skip
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _load_file(con, entity: Entity, path: Path, name: str, checksum: str, batch_id: str):
+    started_at = _now()
+    con.execute("begin transaction")
+    try:
+        con.execute(
+            f"create or replace temp table _incoming as {_staging_query(entity)}",
+            {"file": str(path)},
+        )
+        names = ", ".join(_q(c.name) for c in entity.columns)
+        con.execute(
+            f"insert into raw.{entity.table} select {names}, ?, _row, ?, ? "
+            "from _incoming where _reason is null order by _row",
+            [name, started_at, batch_id],
+        )
+        con.execute(
+            "insert into ops.rejects select ?, ?, ?, ?, _row, _raw_text, _reason, ? "
+            "from _incoming where _reason is not null order by _row",
+            [batch_id, entity.source, entity.table, name, started_at],
+        )
+        read, rejected = con.execute("select count(*), count(_reason) from _incoming").fetchone()
+        outcome = FileOutcome(name, "loaded", read, read - rejected, rejected)
+        _log(con, entity, batch_id, name, checksum, outcome, started_at)
+        con.execute("drop table _incoming")
+        con.execute("commit")
+        return outcome
+    except duckdb.Error as error:
+        con.execute("rollback")
+        reason = f"file cannot be read as {entity.format}: {str(error).splitlines()[0][:300]}"
+        outcome = FileOutcome(name, "rejected", reason=reason)
+        con.execute("begin transaction")
+        _log(con, entity, batch_id, name, checksum, outcome, started_at)
+        con.execute(
+            "insert into ops.rejects values (?, ?, ?, ?, null, null, ?, ?)",
+            [batch_id, entity.source, entity.table, name, reason, started_at],
+        )
+        con.execute("commit")
+        return outcome
+
+
+def pending_files(entity: Entity, landing: Path) -> list[Path]:
+    return sorted((landing / entity.source).glob(entity.pattern))
+
+
+def load_new_files(warehouse: Path, entity: Entity, landing: Path) -> LoadResult:
+    """Load every file of `entity` under `landing/<source>/` not loaded before (by checksum)."""
+    result = LoadResult(entity.table)
+    batch_id = uuid.uuid4().hex
+    with connect(warehouse) as con:
+        ensure_ops_schema(con)
+        _ensure_raw_table(con, entity)
+        for path in pending_files(entity, landing):
+            name = path.relative_to(landing).as_posix()
+            checksum = file_checksum(path)
+            if _already_loaded(con, entity, checksum):
+                result.outcomes.append(FileOutcome(name, "skipped"))
+                continue
+            result.outcomes.append(_load_file(con, entity, path, name, checksum, batch_id))
+    return result
