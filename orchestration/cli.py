@@ -1,0 +1,108 @@
+"""`returnops`: simulate a retailer, run the pipeline, serve the demo."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ingest.paths import Paths, get_paths
+
+app = typer.Typer(
+    help="Operational intelligence for ecommerce returns and inventory sync.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+console = Console()
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--home",
+        envvar="RETURNOPS_HOME",
+        help="Data root (landing zone, warehouse, serving snapshot). Default ./data.",
+        show_default=False,
+    ),
+]
+DaysOption = Annotated[int, typer.Option(min=1, help="Days of operations to simulate.")]
+ScaleOption = Annotated[float, typer.Option(min=0.001, help="1 ≈ 830 orders a day.")]
+SeedOption = Annotated[int, typer.Option(help="Random seed; same seed, same files.")]
+
+
+def simulate_into(paths: Paths, days: int, scale: float, seed: int) -> None:
+    from ingest.simulate import simulate as run_simulation
+
+    with console.status(f"Simulating {days} days at scale {scale} (seed {seed})…"):
+        started = time.perf_counter()
+        summary = run_simulation(paths.home, days=days, scale=scale, seed=seed)
+    console.print(
+        f"[green]Simulated[/] {summary.orders:,} orders and {summary.return_lines:,} return "
+        f"lines into {summary.files} files under {summary.landing} "
+        f"({time.perf_counter() - started:.1f} s); truth in {summary.truth}"
+    )
+
+
+def run_into(paths: Paths) -> bool:
+    from orchestration.pipeline import run_pipeline
+
+    started = time.perf_counter()
+    console.print(f"Running the pipeline on {paths.home} (ingest → dbt build → checks → publish)")
+    outcome = run_pipeline(paths)
+    table = Table("asset", "result", title=f"Dagster run {outcome.run_id}")
+    for key, metadata in sorted(outcome.materialized.items()):
+        shown = {k: v for k, v in metadata.items() if k.startswith(("rows", "files"))}
+        table.add_row(key, ", ".join(f"{k}={v}" for k, v in shown.items()) or "materialized")
+    console.print(table)
+    failed_checks = [name for name, passed in outcome.checks.items() if not passed]
+    console.print(
+        f"Checks: {len(outcome.checks) - len(failed_checks)}/{len(outcome.checks)} passed"
+        + (f"; failed: {', '.join(failed_checks)}" if failed_checks else "")
+    )
+    for failure in outcome.failures:
+        console.print(f"[red]failed[/] {failure}")
+    verdict = "[green]succeeded[/]" if outcome.success else "[red]failed[/]"
+    console.print(f"Pipeline {verdict} in {time.perf_counter() - started:.1f} s")
+    return outcome.success
+
+
+@app.command()
+def simulate(
+    days: DaysOption = 60, scale: ScaleOption = 1.0, seed: SeedOption = 7, home: HomeOption = None
+) -> None:
+    """Write source files in their real formats into the landing zone, and the ground truth."""
+    simulate_into(get_paths(home), days, scale, seed)
+
+
+@app.command()
+def run(home: HomeOption = None) -> None:
+    """One pass of the pipeline through Dagster: ingest → dbt build → checks → publish."""
+    if not run_into(get_paths(home)):
+        raise typer.Exit(code=1)
+
+
+@app.command()
+def demo(
+    days: DaysOption = 60,
+    scale: ScaleOption = 1.0,
+    seed: SeedOption = 7,
+    home: HomeOption = None,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    dagster_port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
+    streamlit_port: Annotated[int, typer.Option(help="Port of the dashboards.")] = 8501,
+) -> None:
+    """Simulate, run the pipeline, then serve the Dagster UI and the dashboards until Ctrl-C."""
+    from orchestration.demo import serve
+
+    paths = get_paths(home)
+    simulate_into(paths, days, scale, seed)
+    if not run_into(paths):
+        raise typer.Exit(code=1)
+    raise typer.Exit(code=serve(paths, host, dagster_port, streamlit_port, console))
+
+
+if __name__ == "__main__":
+    app()
