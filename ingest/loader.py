@@ -79,10 +79,19 @@ def _landed_type(column: Column) -> str:
     return "TIMESTAMP" if column.type == TIMESTAMP_UTC else column.type
 
 
+INTEGER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}
+
+
 def _typed(column: Column) -> str:
     raw = f"src.{_q(column.name)}"
     if column.type == TIMESTAMP_UTC:
         return f"timezone('UTC', try_cast({raw} as TIMESTAMPTZ))"
+    if column.type.upper() in INTEGER_TYPES:
+        # try_cast rounds '1.5' to 2: a whole number must be written as one to be one
+        return (
+            f"case when regexp_full_match(trim({raw}), '[+-]?[0-9]+') "
+            f"then try_cast({raw} as {column.type}) end"
+        )
     return f"try_cast({raw} as {column.type})"
 
 

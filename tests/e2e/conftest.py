@@ -1,0 +1,47 @@
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RETURNOPS = str(Path(sys.executable).parent / "returnops")
+
+
+def returnops_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k not in {"DAGSTER_HOME"}}
+    env["RETURNOPS_HOME"] = str(home)
+    return env
+
+
+def returnops(home: Path, *args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    """Run the real CLI in its own process, as a user would."""
+    result = subprocess.run(
+        [RETURNOPS, *args],
+        cwd=REPO_ROOT,
+        env=returnops_env(home),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+    assert result.returncode == 0, (
+        f"returnops {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}"
+    )
+    return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def pipeline_home(tmp_path_factory) -> Path:
+    """A RETURNOPS_HOME after `returnops simulate` and `returnops run`, shared by e2e tests."""
+    home = tmp_path_factory.mktemp("returnops_home")
+    returnops(home, "simulate", "--days", "30", "--scale", "0.3", "--seed", "3")
+    returnops(home, "run")
+    return home
