@@ -22,6 +22,12 @@ class Column:
     type: str
     required: bool = False
     description: str = ""
+    # other names the same field goes by in real files (e.g. Amazon's `amazon-order-id`)
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
 
     @property
     def is_nested(self) -> bool:
@@ -38,6 +44,7 @@ class Entity:
     format: FileFormat
     columns: tuple[Column, ...]
     description: str = ""
+    # extra read_csv options, e.g. {"delim": "\t"} for tab-separated reports
     csv_options: dict[str, str] = field(default_factory=dict)
 
     @property

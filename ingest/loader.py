@@ -95,17 +95,63 @@ def _typed(column: Column) -> str:
     return f"try_cast({raw} as {column.type})"
 
 
+class UnreadableFile(Exception):
+    """The file as a whole breaks its contract: it is rejected with this reason."""
+
+
+# Errors that mean "this file is not what its contract says": reject it whole. Any other
+# error (I/O, memory, a lock) rolls back and leaves the file pending for the next run.
+PARSE_ERRORS = (duckdb.InvalidInputException, duckdb.ConversionException, duckdb.BinderException)
+
+
+def _literal(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _csv_reader(entity: Entity) -> str:
+    options = "".join(f", {k} = {_literal(v)}" for k, v in entity.csv_options.items())
+    return f"read_csv($file, header = true, all_varchar = true{options})"
+
+
+def _source_columns(con, entity: Entity, path: Path) -> list[str]:
+    """Each contract column as an expression over the file's own column names."""
+    if entity.format == "ndjson":
+        return [
+            "coalesce(" + ", ".join(f"src.{_q(n)}" for n in c.names) + ")"
+            if c.aliases
+            else f"src.{_q(c.name)}"
+            for c in entity.columns
+        ]
+    header = {
+        row[0]
+        for row in con.execute(
+            f"describe select * from {_csv_reader(entity)}", {"file": str(path)}
+        ).fetchall()
+    }
+    expressions, missing = [], []
+    for c in entity.columns:
+        present = next((n for n in c.names if n in header), None)
+        if present is None and c.required:
+            missing.append(" or ".join(c.names))
+        expressions.append(f"src.{_q(present)}" if present else "cast(null as varchar)")
+    if missing:
+        raise UnreadableFile(f"missing required columns: {', '.join(missing)}")
+    return expressions
+
+
 def _reader(entity: Entity) -> str:
     """The DuckDB table function that reads one file of this entity, every column as text/JSON."""
     if entity.format == "ndjson":
         spec = ", ".join(
-            f"'{c.name}': '{'JSON' if c.is_nested else 'VARCHAR'}'" for c in entity.columns
+            f"{_literal(n)}: '{'JSON' if c.is_nested else 'VARCHAR'}'"
+            for c in entity.columns
+            for n in c.names
         )
         return f"read_json($file, format = 'newline_delimited', columns = {{{spec}}})"
-    return "read_csv($file, header = true, all_varchar = true)"
+    return _csv_reader(entity)
 
 
-def _staging_query(entity: Entity) -> str:
+def _staging_query(entity: Entity, source_columns: list[str]) -> str:
     reasons = []
     for c in entity.columns:
         raw = f"src.{_q(c.name)}"
@@ -118,13 +164,18 @@ def _staging_query(entity: Entity) -> str:
         )
     columns = ", ".join(f"{_typed(c)} as {_q(c.name)}" for c in entity.columns)
     raw_struct = ", ".join(f"{_q(c.name)} := src.{_q(c.name)}" for c in entity.columns)
+    renamed = ", ".join(
+        f"{expr} as {_q(c.name)}" for c, expr in zip(entity.columns, source_columns, strict=True)
+    )
     return f"""
         select
             src._row,
             {columns},
             nullif(concat_ws('; ', {", ".join(reasons)}), '') as _reason,
             to_json(struct_pack({raw_struct}))::varchar as _raw_text
-        from (select row_number() over () as _row, * from {_reader(entity)}) as src
+        from (
+            select row_number() over () as _row, {renamed} from {_reader(entity)} as src
+        ) as src
     """
 
 
@@ -157,43 +208,51 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
+def _land(con, entity: Entity, path: Path, name: str, started_at: datetime, batch_id: str):
+    """Stage the file, then write its good rows to raw and its bad rows to ops.rejects."""
+    query = _staging_query(entity, _source_columns(con, entity, path))
+    con.execute(f"create or replace temp table _incoming as {query}", {"file": str(path)})
+    names = ", ".join(_q(c.name) for c in entity.columns)
+    con.execute(
+        f"insert into raw.{entity.table} select {names}, ?, _row, ?, ? "
+        "from _incoming where _reason is null order by _row",
+        [name, started_at, batch_id],
+    )
+    con.execute(
+        "insert into ops.rejects select ?, ?, ?, ?, _row, _raw_text, _reason, ? "
+        "from _incoming where _reason is not null order by _row",
+        [batch_id, entity.source, entity.table, name, started_at],
+    )
+    read, rejected = con.execute("select count(*), count(_reason) from _incoming").fetchone()
+    con.execute("drop table _incoming")
+    return FileOutcome(name, "loaded", read, read - rejected, rejected)
+
+
 def _load_file(con, entity: Entity, path: Path, name: str, checksum: str, batch_id: str):
     started_at = _now()
     con.execute("begin transaction")
     try:
-        con.execute(
-            f"create or replace temp table _incoming as {_staging_query(entity)}",
-            {"file": str(path)},
-        )
-        names = ", ".join(_q(c.name) for c in entity.columns)
-        con.execute(
-            f"insert into raw.{entity.table} select {names}, ?, _row, ?, ? "
-            "from _incoming where _reason is null order by _row",
-            [name, started_at, batch_id],
-        )
-        con.execute(
-            "insert into ops.rejects select ?, ?, ?, ?, _row, _raw_text, _reason, ? "
-            "from _incoming where _reason is not null order by _row",
-            [batch_id, entity.source, entity.table, name, started_at],
-        )
-        read, rejected = con.execute("select count(*), count(_reason) from _incoming").fetchone()
-        outcome = FileOutcome(name, "loaded", read, read - rejected, rejected)
+        outcome = _land(con, entity, path, name, started_at, batch_id)
         _log(con, entity, batch_id, name, checksum, outcome, started_at)
-        con.execute("drop table _incoming")
         con.execute("commit")
         return outcome
-    except duckdb.Error as error:
+    except (UnreadableFile, *PARSE_ERRORS) as error:
         con.execute("rollback")
-        reason = f"file cannot be read as {entity.format}: {str(error).splitlines()[0][:300]}"
-        outcome = FileOutcome(name, "rejected", reason=reason)
-        con.execute("begin transaction")
-        _log(con, entity, batch_id, name, checksum, outcome, started_at)
-        con.execute(
-            "insert into ops.rejects values (?, ?, ?, ?, null, null, ?, ?)",
-            [batch_id, entity.source, entity.table, name, reason, started_at],
-        )
-        con.execute("commit")
-        return outcome
+        detail = str(error).splitlines()[0][:300]
+        reason = f"file cannot be read as {entity.format}: {detail}"
+    except BaseException:
+        # anything else (I/O, memory, interrupt): nothing of the file stays; it stays pending
+        con.execute("rollback")
+        raise
+    outcome = FileOutcome(name, "rejected", reason=reason)
+    con.execute("begin transaction")
+    _log(con, entity, batch_id, name, checksum, outcome, started_at)
+    con.execute(
+        "insert into ops.rejects values (?, ?, ?, ?, null, null, ?, ?)",
+        [batch_id, entity.source, entity.table, name, reason, started_at],
+    )
+    con.execute("commit")
+    return outcome
 
 
 def pending_files(entity: Entity, landing: Path) -> list[Path]:
