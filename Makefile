@@ -36,5 +36,12 @@ format: setup
 test: lint
 	$(RUN) pytest
 
+# Every benchmarks/*.py with its defaults, in turn; each prints its figures. Fails if any failed.
+bench: setup
+	@status=0; for script in benchmarks/*.py; do \
+		echo "== $$script"; \
+		$(RUN) python $$script || status=1; \
+	done; exit $$status
+
 clean:
 	rm -rf .venv .pytest_cache .ruff_cache dbt_project/target dbt_project/logs

@@ -80,8 +80,16 @@ def stop(processes: dict[str, subprocess.Popen]) -> None:
             process.wait()
 
 
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(paths: Paths, host: str, dagster_port: int, streamlit_port: int, console: Console) -> int:
     use_home(paths)
+    # Ctrl-C and a supervisor's SIGTERM both stop the servers cleanly, even when this process
+    # was started from a non-interactive shell that set SIGINT to ignored.
+    signal.signal(signal.SIGINT, _interrupt)
+    signal.signal(signal.SIGTERM, _interrupt)
     urls = {
         "dagster": f"http://{host}:{dagster_port}",
         "streamlit": f"http://{host}:{streamlit_port}",
