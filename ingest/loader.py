@@ -8,6 +8,7 @@ the counts to `ops.load_log`. A crash mid-file rolls the whole file back.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import uuid
 from dataclasses import dataclass, field
@@ -108,26 +109,25 @@ def _literal(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def _csv_reader(entity: Entity) -> str:
-    options = "".join(f", {k} = {_literal(v)}" for k, v in entity.csv_options.items())
-    return f"read_csv($file, header = true, all_varchar = true{options})"
+def _csv_header(entity: Entity, path: Path) -> list[str]:
+    """The file's header, read in Python: DuckDB's sniffer would cost more than the load."""
+    delimiter = entity.csv_options.get("delim", ",")
+    with path.open(newline="", encoding="utf-8", errors="replace") as handle:
+        header = next(csv.reader(handle, delimiter=delimiter), [])
+    if not header:
+        raise UnreadableFile("empty file: no header line")
+    return header
 
 
-def _source_columns(con, entity: Entity, path: Path) -> list[str]:
+def _source_columns(entity: Entity, header: list[str] | None) -> list[str]:
     """Each contract column as an expression over the file's own column names."""
-    if entity.format == "ndjson":
+    if header is None:  # NDJSON: every name is read, the first present wins
         return [
             "coalesce(" + ", ".join(f"src.{_q(n)}" for n in c.names) + ")"
             if c.aliases
             else f"src.{_q(c.name)}"
             for c in entity.columns
         ]
-    header = {
-        row[0]
-        for row in con.execute(
-            f"describe select * from {_csv_reader(entity)}", {"file": str(path)}
-        ).fetchall()
-    }
     expressions, missing = [], []
     for c in entity.columns:
         present = next((n for n in c.names if n in header), None)
@@ -139,43 +139,63 @@ def _source_columns(con, entity: Entity, path: Path) -> list[str]:
     return expressions
 
 
-def _reader(entity: Entity) -> str:
+def _reader(entity: Entity, header: list[str] | None) -> str:
     """The DuckDB table function that reads one file of this entity, every column as text/JSON."""
-    if entity.format == "ndjson":
+    if header is None:
         spec = ", ".join(
             f"{_literal(n)}: '{'JSON' if c.is_nested else 'VARCHAR'}'"
             for c in entity.columns
             for n in c.names
         )
         return f"read_json($file, format = 'newline_delimited', columns = {{{spec}}})"
-    return _csv_reader(entity)
+    options = {"delim": ",", "quote": '"', "escape": '"'} | entity.csv_options
+    rendered = "".join(f", {k} = {_literal(v)}" for k, v in options.items())
+    columns = ", ".join(f"{_literal(name)}: 'VARCHAR'" for name in header)
+    return f"read_csv($file, header = true, auto_detect = false{rendered}, columns = {{{columns}}})"
 
 
-def _staging_query(entity: Entity, source_columns: list[str]) -> str:
+def _staging_query(entity: Entity, header: list[str] | None) -> str:
+    """Read, cast once, explain every failed cast; raw text is rendered for bad rows only."""
+    typed_names = [_q(f"__typed_{n}") for n in range(len(entity.columns))]
     reasons = []
-    for c in entity.columns:
-        raw = f"src.{_q(c.name)}"
+    for c, typed in zip(entity.columns, typed_names, strict=True):
+        raw = _q(c.name)
         if c.required:
             reasons.append(f"case when {raw} is null then 'missing required field {c.name}' end")
         reasons.append(
-            f"case when {raw} is not null and {_typed(c)} is null "
+            f"case when {raw} is not null and {typed} is null "
             f"then '{c.name}: cannot read ' || left({raw}::varchar, 60) || ' as "
             f"{_landed_type(c).split('(')[0]}' end"
         )
-    columns = ", ".join(f"{_typed(c)} as {_q(c.name)}" for c in entity.columns)
-    raw_struct = ", ".join(f"{_q(c.name)} := src.{_q(c.name)}" for c in entity.columns)
     renamed = ", ".join(
-        f"{expr} as {_q(c.name)}" for c, expr in zip(entity.columns, source_columns, strict=True)
+        f"{expr} as {_q(c.name)}"
+        for c, expr in zip(entity.columns, _source_columns(entity, header), strict=True)
     )
+    casts = ", ".join(
+        f"{_typed(c)} as {typed}" for c, typed in zip(entity.columns, typed_names, strict=True)
+    )
+    landed = ", ".join(
+        f"{typed} as {_q(c.name)}" for c, typed in zip(entity.columns, typed_names, strict=True)
+    )
+    raw_struct = ", ".join(f"{_q(c.name)} := {_q(c.name)}" for c in entity.columns)
     return f"""
+        with src as (
+            select row_number() over () as _row, {renamed}
+            from {_reader(entity, header)} as src
+        ),
+        typed as (
+            select src.*, {casts} from src
+        ),
+        explained as (
+            select *, nullif(concat_ws('; ', {", ".join(reasons)}), '') as _reason from typed
+        )
         select
-            src._row,
-            {columns},
-            nullif(concat_ws('; ', {", ".join(reasons)}), '') as _reason,
-            to_json(struct_pack({raw_struct}))::varchar as _raw_text
-        from (
-            select row_number() over () as _row, {renamed} from {_reader(entity)} as src
-        ) as src
+            _row,
+            {landed},
+            _reason,
+            case when _reason is not null
+                then to_json(struct_pack({raw_struct}))::varchar end as _raw_text
+        from explained
     """
 
 
@@ -210,7 +230,8 @@ def _now() -> datetime:
 
 def _land(con, entity: Entity, path: Path, name: str, started_at: datetime, batch_id: str):
     """Stage the file, then write its good rows to raw and its bad rows to ops.rejects."""
-    query = _staging_query(entity, _source_columns(con, entity, path))
+    header = _csv_header(entity, path) if entity.format == "csv" else None
+    query = _staging_query(entity, header)
     con.execute(f"create or replace temp table _incoming as {query}", {"file": str(path)})
     names = ", ".join(_q(c.name) for c in entity.columns)
     con.execute(
