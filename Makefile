@@ -8,7 +8,7 @@ export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 RUN := $(UV) run --frozen --no-sync
 
-.PHONY: help setup demo test lint format bench clean
+.PHONY: help setup browser demo test lint format bench clean
 
 help:
 	@echo "make demo   simulate 60 days, run the pipeline, serve Dagster (:3000) and dashboards (:8501)"
@@ -33,7 +33,15 @@ format: setup
 	$(RUN) ruff check --fix .
 	$(RUN) ruff format .
 
-test: lint
+# The dashboard's one real-browser test drives Debian's chromium (playwright's own browser
+# download is not used). Installed with apt when missing; sudo only when not already root.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+		{ $$SUDO apt-get update -q && $$SUDO apt-get install -y -q chromium; }; }
+
+test: lint browser
 	$(RUN) pytest
 
 # Every benchmarks/*.py with its defaults, in turn; each prints its figures. Fails if any failed.

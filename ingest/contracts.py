@@ -24,6 +24,10 @@ class Column:
     description: str = ""
     # other names the same field goes by in real files (e.g. Amazon's `amazon-order-id`)
     aliases: tuple[str, ...] = ()
+    # the only values a scalar column may take (an enum); empty means any value
+    allowed: tuple[str, ...] = ()
+    # the smallest value a numeric column may take, e.g. 0 for quantities and amounts
+    minimum: int | None = None
 
     @property
     def names(self) -> tuple[str, ...]:

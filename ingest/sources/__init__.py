@@ -1,9 +1,9 @@
 """The registry of sources: adding a source means adding one module and listing it here."""
 
 from ingest.contracts import Entity
-from ingest.sources import shopify, wms
+from ingest.sources import amazon, approvals, carrier, channel_stock, finance, pos, shopify, wms
 
-SOURCE_MODULES = (shopify, wms)
+SOURCE_MODULES = (shopify, amazon, carrier, wms, pos, finance, channel_stock, approvals)
 
 ENTITIES: tuple[Entity, ...] = tuple(e for module in SOURCE_MODULES for e in module.ENTITIES)
 

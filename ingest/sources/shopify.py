@@ -1,11 +1,17 @@
 """Shopify webhook payloads, one JSON object per line, with Shopify Admin field names.
 
-- orders: the `orders/create` REST payload (`source_name` tells the sales channel).
-- returns: GraphQL-style `Return` objects, sent again on every status change.
-- refunds: the `refunds/create` REST payload with `refund_line_items`.
+- orders: the `orders/create` REST payload (`source_name` tells the sales channel: `web` for the
+  own site, `zalando` for the marketplace whose orders arrive through its Shopify connector).
+- returns: GraphQL-style `Return` objects, sent again on every status change; the return label
+  and its tracking number come in `reverseDeliveries`, exchanges in `exchangeLineItems`.
+- refunds: the `refunds/create` REST payload with `refund_line_items`; a transaction whose
+  `gateway` is `shopify_store_credit` is store credit rather than money back.
+- inventory_levels: the `inventory_levels/update` payload: what the web shop shows per location.
 """
 
 from ingest.contracts import TIMESTAMP_UTC, Column, Entity
+
+RETURN_STATUSES = ("REQUESTED", "OPEN", "CLOSED", "DECLINED", "CANCELED")
 
 ORDERS = Entity(
     source="shopify",
@@ -20,6 +26,8 @@ ORDERS = Entity(
         Column("created_at", TIMESTAMP_UTC, required=True),
         Column("source_name", "VARCHAR", required=True),
         Column("currency", "VARCHAR"),
+        Column("customer", "STRUCT(id BIGINT, tags VARCHAR)"),
+        Column("shipping_address", "STRUCT(country_code VARCHAR)"),
         Column(
             "line_items",
             "STRUCT(id BIGINT, sku VARCHAR, quantity INTEGER, price DECIMAL(18,2))[]",
@@ -37,7 +45,7 @@ RETURNS = Entity(
     columns=(
         Column("id", "VARCHAR", required=True),
         Column("name", "VARCHAR", required=True),
-        Column("status", "VARCHAR", required=True),
+        Column("status", "VARCHAR", required=True, allowed=RETURN_STATUSES),
         Column("createdAt", TIMESTAMP_UTC, required=True),
         Column("updatedAt", TIMESTAMP_UTC, required=True),
         Column("closedAt", TIMESTAMP_UTC),
@@ -48,6 +56,18 @@ RETURNS = Entity(
             " fulfillmentLineItem STRUCT(lineItem STRUCT(id VARCHAR, sku VARCHAR)))[]",
             required=True,
         ),
+        Column(
+            "reverseDeliveries",
+            "STRUCT(id VARCHAR, deliverable STRUCT(tracking STRUCT(number VARCHAR,"
+            " carrierName VARCHAR), label STRUCT(createdAt VARCHAR)))[]",
+            description="Return shipping labels; label.createdAt is an ISO 8601 timestamp.",
+        ),
+        Column(
+            "exchangeLineItems",
+            "STRUCT(id VARCHAR, quantity INTEGER, lineItem STRUCT(id VARCHAR, sku VARCHAR))[]",
+            description="Replacement items shipped instead of a refund.",
+        ),
+        Column("decline", "STRUCT(reason VARCHAR, note VARCHAR)"),
     ),
 )
 
@@ -73,10 +93,26 @@ REFUNDS = Entity(
         ),
         Column(
             "transactions",
-            "STRUCT(id BIGINT, kind VARCHAR, status VARCHAR, amount DECIMAL(18,2),"
-            " currency VARCHAR)[]",
+            "STRUCT(id BIGINT, kind VARCHAR, status VARCHAR, gateway VARCHAR,"
+            " amount DECIMAL(18,2), currency VARCHAR)[]",
         ),
     ),
 )
 
-ENTITIES = (ORDERS, RETURNS, REFUNDS)
+INVENTORY_LEVELS = Entity(
+    source="shopify",
+    name="inventory_levels",
+    pattern="inventory_levels_*.ndjson",
+    format="ndjson",
+    description="Available units the web shop shows per inventory item and location "
+    "(inventory_levels/update webhook).",
+    columns=(
+        Column("inventory_item_id", "BIGINT", required=True),
+        Column("location_id", "BIGINT", required=True),
+        Column("available", "INTEGER", required=True),
+        Column("updated_at", TIMESTAMP_UTC, required=True),
+        Column("admin_graphql_api_id", "VARCHAR"),
+    ),
+)
+
+ENTITIES = (ORDERS, RETURNS, REFUNDS, INVENTORY_LEVELS)
