@@ -1,15 +1,50 @@
 """One asset per source entity: the files of the landing zone, landed in `raw.*`."""
 
+from pathlib import Path
+
 import dagster as dg
 
+from ingest.audit import batch_of_file, batch_summary
 from ingest.contracts import Entity
-from ingest.loader import load_new_files
+from ingest.loader import LoadResult, load_new_files
 from ingest.sources import ENTITIES
+from ingest.warehouse import connect
 from orchestration.defs.resources import Warehouse
 
 
 def raw_asset_key(entity: Entity) -> dg.AssetKey:
     return dg.AssetKey(["raw", entity.table])
+
+
+def newest_file(result: LoadResult, landing: Path) -> str | None:
+    """The most recently modified of the files this load read (loaded or rejected)."""
+    read = [o.file for o in result.outcomes if o.status != "skipped"]
+    stamped = [((landing / f).stat().st_mtime, f) for f in read if (landing / f).exists()]
+    return max(stamped)[1] if stamped else (max(read) if read else None)
+
+
+def load_metadata(entity: Entity, result: LoadResult, warehouse: Path, landing: Path) -> dict:
+    metadata: dict[str, object] = {
+        "files_loaded": result.files,
+        "files_skipped": result.skipped_files,
+        "files_rejected": result.rejected_files,
+        "rows_read": result.read,
+        "rows_landed": result.landed,
+        "rows_rejected": result.rejected,
+        "newest_file": newest_file(result, landing) or "none (no new files)",
+    }
+    read = [o.file for o in result.outcomes if o.status != "skipped"]
+    if not read:
+        return metadata
+    # the loader's batch that read these files: its rejects by reason, from ops.rejects
+    with connect(warehouse, read_only=True) as con:
+        batch_id = batch_of_file(con, entity, read[0])
+        batch = batch_summary(con, entity, batch_id) if batch_id else None
+    if batch is not None:
+        metadata["batch_id"] = batch.batch_id
+        metadata["rejected_by_reason"] = dg.MetadataValue.json(dict(batch.reasons))
+        metadata["rejected_files"] = dg.MetadataValue.json(dict(batch.rejected_files))
+    return metadata
 
 
 def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
@@ -27,16 +62,10 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
         result = load_new_files(paths.warehouse, entity, paths.landing)
         for outcome in result.outcomes:
             if outcome.status == "rejected":
+                # a file rejected whole is recorded with its reason; the asset still succeeds
                 context.log.warning(f"{outcome.file} rejected whole: {outcome.reason}")
         return dg.MaterializeResult(
-            metadata={
-                "files_loaded": result.files,
-                "files_skipped": result.skipped_files,
-                "files_rejected": result.rejected_files,
-                "rows_read": result.read,
-                "rows_landed": result.landed,
-                "rows_rejected": result.rejected,
-            }
+            metadata=load_metadata(entity, result, paths.warehouse, paths.landing)
         )
 
     return _raw

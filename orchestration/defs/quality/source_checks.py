@@ -1,0 +1,162 @@
+"""A contract check on every raw table: the second line of defence behind the loader.
+
+`raw/<source>__<entity>` gets `<source>__<entity>_contract`, built from the entity's contract in
+`ingest.sources`: required columns not null, enum columns in their allowed set, numeric columns
+at or above their minimum, one row per lineage key (`_file`, `_row`).
+
+- A landed row that breaks the contract fails the check with ERROR severity, and the check is
+  blocking: dbt does not build on a broken raw table. The loader should make this impossible.
+- What the latest load batch rejected (from `ops.load_log` / `ops.rejects`) is reported as
+  metadata; more than `REJECT_SHARE_WARN` of the rows read rejected, or a file rejected whole,
+  fails the check with WARN severity, which does not block.
+
+How GX is used at scale: the rules are counted in DuckDB, one aggregate per rule in a single scan
+of the table (`ingest.audit`), and GX validates the resulting one-row frame of violation counts
+(each count must be 0). Pulling a raw table of millions of rows into pandas for GX to scan would
+cost more memory and time than the load itself; the aggregate costs one columnar scan, and GX
+still owns the verdict and its per-expectation report.
+"""
+
+from pathlib import Path
+
+import dagster as dg
+import great_expectations as gx
+import great_expectations.expectations as gxe
+import pandas as pd
+
+from ingest.audit import BatchSummary, ContractAudit, audit_contract, batch_summary
+from ingest.contracts import Entity
+from ingest.sources import ENTITIES
+from ingest.warehouse import connect
+from orchestration.defs.ingest.assets import raw_asset_key
+from orchestration.defs.quality.expectations import validate_frame
+from orchestration.defs.resources import Warehouse
+
+# Above this share of rejected rows in the latest batch, something upstream changed: warn.
+REJECT_SHARE_WARN = 0.05
+
+
+def contract_suite(audit: ContractAudit) -> gx.ExpectationSuite:
+    """One expectation per rule over the frame of violation counts: every count is 0."""
+    return gx.ExpectationSuite(
+        name=f"raw.{audit.table}_contract",
+        expectations=[
+            gxe.ExpectColumnValuesToBeBetween(
+                column=rule, min_value=0, max_value=0, meta={"rule": audit.descriptions[rule]}
+            )
+            for rule in audit.violations
+        ],
+    )
+
+
+def _broken_rules_table(audit: ContractAudit, failed: list[str]) -> str:
+    lines = ["| rule | expectation | rows | sample |", "|---|---|---:|---|"]
+    for rule in failed:
+        sample = ", ".join(audit.samples.get(rule, [])).replace("|", "\\|") or "-"
+        lines.append(
+            f"| `{rule}` | {audit.descriptions[rule]} | {audit.violations[rule]} | {sample} |"
+        )
+    return "\n".join(lines)
+
+
+def _rows(rule: str, count: int) -> str:
+    return f"{rule} ({count} row{'' if count == 1 else 's'})"
+
+
+def batch_metadata(batch: BatchSummary | None) -> dict[str, object]:
+    """What the latest load batch read and rejected, as Dagster metadata."""
+    if batch is None:
+        return {"latest_batch": "none"}
+    return {
+        "latest_batch": batch.batch_id,
+        "batch_files": batch.files,
+        "batch_rows_read": batch.rows_read,
+        "batch_rows_rejected": batch.rows_rejected,
+        "batch_reject_share": dg.MetadataValue.float(round(batch.reject_share, 4)),
+        "batch_files_rejected": len(batch.rejected_files),
+        "rejected_by_reason": dg.MetadataValue.json(dict(batch.reasons)),
+        "rejected_files": dg.MetadataValue.json(dict(batch.rejected_files)),
+    }
+
+
+def evaluate_contract(
+    warehouse: Path, entity: Entity, reject_share_warn: float = REJECT_SHARE_WARN
+) -> dg.AssetCheckResult:
+    """Audit `raw.<entity>` and its latest load batch, and give the check's verdict."""
+    audit, batch = ContractAudit(entity.table, exists=False), None
+    if warehouse.exists():
+        # short-lived and read-only: closed before the next writer needs the file
+        with connect(warehouse, read_only=True) as con:
+            audit = audit_contract(con, entity)
+            batch = batch_summary(con, entity)
+    metadata: dict[str, object] = {
+        "rows": audit.rows,
+        **batch_metadata(batch),
+        "reject_share_threshold": reject_share_warn,
+    }
+    if not audit.exists:
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description=f"raw.{entity.table} does not exist yet: nothing has been loaded.",
+            metadata=metadata,
+        )
+
+    validation = validate_frame(
+        pd.DataFrame([audit.violations]), entity.table, contract_suite(audit)
+    )
+    metadata |= {
+        "rules": validation.evaluated,
+        "broken_rules": dg.MetadataValue.json(
+            {rule: audit.violations[rule] for rule in validation.failed_columns}
+        ),
+    }
+    if not validation.success:
+        metadata["broken_rules_detail"] = dg.MetadataValue.md(
+            _broken_rules_table(audit, validation.failed_columns)
+        )
+        broken = ", ".join(_rows(r, audit.violations[r]) for r in validation.failed_columns)
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.ERROR,
+            description=f"Landed rows of raw.{entity.table} break its contract: {broken}.",
+            metadata=metadata,
+        )
+
+    warnings = []
+    if batch is not None and batch.reject_share > reject_share_warn:
+        warnings.append(
+            f"latest batch rejected {batch.rows_rejected} of {batch.rows_read} rows read "
+            f"({batch.reject_share:.1%} > {reject_share_warn:.0%})"
+        )
+    if batch is not None and batch.rejected_files:
+        names = ", ".join(f for f, _ in batch.rejected_files)
+        warnings.append(f"latest batch rejected whole files: {names}")
+    if warnings:
+        return dg.AssetCheckResult(
+            passed=False,
+            severity=dg.AssetCheckSeverity.WARN,
+            description="Warning: " + "; ".join(warnings) + ".",
+            metadata=metadata,
+        )
+    return dg.AssetCheckResult(passed=True, metadata=metadata)
+
+
+def build_contract_check(entity: Entity) -> dg.AssetChecksDefinition:
+    @dg.asset_check(
+        asset=raw_asset_key(entity),
+        name=f"{entity.table}_contract",
+        blocking=True,
+        pool="duckdb",  # any open connection, even read-only, blocks a writer elsewhere
+        description=f"Great Expectations contract of `raw.{entity.table}`: required columns "
+        "present, enums in their allowed set, numeric minimums, unique (_file, _row). Fails "
+        "with ERROR (blocking) on a broken landed row; WARN when the latest batch rejected "
+        f"more than {REJECT_SHARE_WARN:.0%} of its rows or a whole file.",
+    )
+    def _contract(warehouse: Warehouse) -> dg.AssetCheckResult:
+        return evaluate_contract(warehouse.paths.warehouse, entity)
+
+    return _contract
+
+
+source_contract_checks = [build_contract_check(entity) for entity in ENTITIES]
