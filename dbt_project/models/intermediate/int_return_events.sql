@@ -1,112 +1,81 @@
--- The conformed event log (DESIGN §4): one row per lifecycle event, from every source.
-with return_lines as (
-    select * from {{ ref('stg_shopify__return_lines') }}
-),
+-- The conformed event log (DESIGN §4): one row per lifecycle / inventory event from every
+-- source, mapped per source in int_<source>_events_mapped by docs/sources-and-events.md.
+-- Here: one reason taxonomy, a deterministic event_id, and one row per event_id.
+{%- set event_sources = [
+    'int_shopify_events_mapped',
+    'int_amazon_events_mapped',
+    'int_carrier_events_mapped',
+    'int_wms_events_mapped',
+    'int_pos_events_mapped',
+    'int_finance_events_mapped',
+    'int_channel_stock_events_mapped',
+    'int_approvals_events_mapped',
+] %}
+{%- set event_columns = [
+    'event_type', 'occurred_at', 'recorded_at', 'loaded_at', 'source', 'channel', 'node_id',
+    'return_id', 'return_line_id', 'order_id', 'sku', 'quantity', 'source_reason_code', 'grade',
+    'disposition', 'inventory_state', 'amount', 'currency', 'tracking_code', 'carrier_status',
+    'source_record_key',
+] %}
 
-orders as (
-    select * from {{ ref('stg_shopify__orders') }}
-),
-
-receipts as (
-    select * from {{ ref('stg_wms__receipts') }}
-),
-
-refund_lines as (
-    select * from {{ ref('stg_shopify__refund_lines') }}
-),
-
-initiated as (
-    select
-        'shopify'                               as source,
-        return_lines.return_line_id             as source_record_key,
-        'return_initiated'                      as event_type,
-        return_lines.initiated_at               as occurred_at,
-        return_lines.initiated_at               as recorded_at,
-        return_lines.loaded_at,
-        cast(null as varchar)                   as node_id,
-        return_lines.return_id,
-        return_lines.return_line_id,
-        return_lines.order_id,
-        return_lines.sku,
-        return_lines.quantity,
-        return_lines.shopify_return_reason      as reason_code,
-        cast(null as decimal(18, 2))            as amount
-    from return_lines
-),
-
--- the WMS knows the RMA (the Shopify return name) and the SKU, not Shopify's line ids
-received as (
-    select
-        'wms'                                   as source,
-        receipts.receipt_id || '|' || receipts.sku as source_record_key,
-        'item_received'                         as event_type,
-        receipts.received_at                    as occurred_at,
-        receipts.received_at                    as recorded_at,
-        receipts.loaded_at,
-        receipts.node_id,
-        return_lines.return_id,
-        return_lines.return_line_id,
-        return_lines.order_id,
-        receipts.sku,
-        receipts.quantity,
-        cast(null as varchar)                   as reason_code,
-        cast(null as decimal(18, 2))            as amount
-    from receipts
-    left join return_lines
-        on receipts.rma_number = return_lines.return_name
-        and receipts.sku = return_lines.sku
-),
-
-refunded as (
-    select
-        'shopify'                               as source,
-        refund_lines.refund_line_id             as source_record_key,
-        'refund_released'                       as event_type,
-        refund_lines.refunded_at                as occurred_at,
-        refund_lines.refunded_at                as recorded_at,
-        refund_lines.loaded_at,
-        cast(null as varchar)                   as node_id,
-        return_lines.return_id,
-        return_lines.return_line_id,
-        refund_lines.order_id,
-        refund_lines.sku,
-        refund_lines.quantity,
-        cast(null as varchar)                   as reason_code,
-        refund_lines.refund_amount              as amount
-    from refund_lines
-    left join return_lines
-        on refund_lines.return_id = return_lines.return_id
-        and refund_lines.line_item_id = return_lines.line_item_id
+with reason_code_map as (
+    select * from {{ ref('reason_code_map') }}
 ),
 
 unioned as (
-    select * from initiated
-    union all
-    select * from received
-    union all
-    select * from refunded
+    {% for event_source in event_sources %}
+    select {{ event_columns | join(', ') }}
+    from {{ ref(event_source) }}
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+),
+
+keyed as (
+    select
+        {{ surrogate_key(['source', 'source_record_key', 'event_type']) }}
+                                                as event_id,
+        unioned.*
+    from unioned
+),
+
+-- the same record ingested twice is one event: keep the first the warehouse got
+deduplicated as (
+    {{ deduplicate('keyed', 'event_id',
+                   'loaded_at, recorded_at, occurred_at, return_line_id') }}
 ),
 
 final as (
     select
-        {{ dbt.hash(dbt.concat(["source", "'|'", "source_record_key", "'|'", "event_type"])) }}
-                                                as event_id,
-        unioned.event_type,
-        unioned.occurred_at,
-        unioned.recorded_at,
-        unioned.loaded_at,
-        unioned.source,
-        orders.channel,
-        unioned.node_id,
-        unioned.return_id,
-        unioned.return_line_id,
-        unioned.order_id,
-        unioned.sku,
-        unioned.quantity,
-        unioned.reason_code,
-        unioned.amount
-    from unioned
-    left join orders on unioned.order_id = orders.order_id
+        deduplicated.event_id,
+        deduplicated.event_type,
+        deduplicated.occurred_at,
+        deduplicated.recorded_at,
+        deduplicated.loaded_at,
+        deduplicated.source,
+        deduplicated.channel,
+        deduplicated.node_id,
+        deduplicated.return_id,
+        deduplicated.return_line_id,
+        deduplicated.order_id,
+        deduplicated.sku,
+        cast(deduplicated.quantity as {{ dbt.type_int() }})
+                                                as quantity,
+        -- a source code missing from the seed keeps the event, with no canonical reason
+        reason_code_map.reason_code,
+        deduplicated.source_reason_code,
+        deduplicated.grade,
+        deduplicated.disposition,
+        deduplicated.inventory_state,
+        cast(deduplicated.amount as decimal(18, 2))
+                                                as amount,
+        deduplicated.currency,
+        deduplicated.tracking_code,
+        deduplicated.carrier_status,
+        deduplicated.source_record_key
+    from deduplicated
+    left join reason_code_map
+        on deduplicated.source = reason_code_map.source_system
+        and deduplicated.source_reason_code = reason_code_map.source_code
 )
 
 select * from final

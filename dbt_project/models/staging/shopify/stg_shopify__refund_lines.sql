@@ -1,14 +1,15 @@
+-- DuckDB-only syntax: `unnest` of refund_line_items and `.` access into its structs.
 with source as (
     select * from {{ source('shopify', 'refunds') }}
 ),
 
 unnested as (
     select
-        admin_graphql_api_id,
         id,
         order_id,
-        "return".admin_graphql_api_id           as return_id,
-        coalesce(processed_at, created_at)      as refunded_at,
+        "return"                                as return_ref,
+        processed_at,
+        created_at,
         _loaded_at,
         _file,
         _row,
@@ -19,30 +20,57 @@ unnested as (
 renamed as (
     select
         ---------- ids
-        line.id                                 as refund_line_id,
-        coalesce(admin_graphql_api_id, 'gid://shopify/Refund/' || cast(id as varchar))
+        {{ shopify_gid('RefundLineItem', 'line.id') }}
+                                                as refund_line_id,
+        {{ shopify_gid('Refund', 'id') }}
                                                 as refund_id,
-        'gid://shopify/Order/' || cast(order_id as varchar)
+        {{ shopify_gid('Order', 'order_id') }}
                                                 as order_id,
-        return_id,
-        'gid://shopify/LineItem/' || cast(line.line_item_id as varchar)
+        coalesce(
+            return_ref.admin_graphql_api_id,
+            {{ shopify_gid('Return', 'return_ref.id') }}
+        )                                       as return_id,
+        {{ shopify_gid('LineItem', 'line.line_item_id') }}
                                                 as line_item_id,
         line.line_item.sku                      as sku,
+        line.location_id                        as location_id,
         ---------- attributes
         line.restock_type                       as restock_type,
-        line.location_id                        as location_id,
         ---------- numerics
         line.quantity                           as quantity,
         cast(line.subtotal as decimal(18, 2))   as refund_amount,
         ---------- timestamps
-        refunded_at,
+        coalesce(processed_at, created_at)      as refunded_at,
+        created_at,
         _loaded_at                              as loaded_at,
-        row_number() over (
-            partition by line.id order by _loaded_at, _file, _row
-        )                                       as payload_rank
+        ---------- lineage (dedupe order)
+        _loaded_at,
+        _file,
+        _row
     from unnested
+),
+
+-- a re-sent refund repeats its lines: one row per refund line item, the first payload's
+deduplicated as (
+    {{ deduplicate('renamed', 'refund_line_id', '_loaded_at, _file, _row') }}
+),
+
+final as (
+    select
+        refund_line_id,
+        refund_id,
+        order_id,
+        return_id,
+        line_item_id,
+        sku,
+        location_id,
+        restock_type,
+        quantity,
+        refund_amount,
+        refunded_at,
+        created_at,
+        loaded_at
+    from deduplicated
 )
 
-select * exclude (payload_rank)
-from renamed
-where payload_rank = 1
+select * from final

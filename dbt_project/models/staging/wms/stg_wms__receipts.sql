@@ -5,6 +5,8 @@ with source as (
 renamed as (
     select
         ---------- ids
+        {{ surrogate_key(['receipt_id', 'sku']) }}
+                                                as receipt_line_id,
         receipt_id,
         dc_id                                   as node_id,
         rma_number,
@@ -16,13 +18,30 @@ renamed as (
         ---------- timestamps
         received_at,
         _loaded_at                              as loaded_at,
-        row_number() over (
-            partition by receipt_id, sku order by _loaded_at, _file, _row
-        )                                       as payload_rank
+        ---------- lineage (dedupe order)
+        _loaded_at,
+        _file,
+        _row
     from source
-)
+),
 
 -- a receipt line exported twice (overlapping export windows) is one receipt line
-select * exclude (payload_rank)
-from renamed
-where payload_rank = 1
+deduplicated as (
+    {{ deduplicate('renamed', 'receipt_id, sku', '_loaded_at, _file, _row') }}
+),
+
+final as (
+    select
+        receipt_line_id,
+        receipt_id,
+        node_id,
+        rma_number,
+        sku,
+        condition_note,
+        quantity,
+        received_at,
+        loaded_at
+    from deduplicated
+)
+
+select * from final
