@@ -3,9 +3,11 @@
 import dagster as dg
 
 from orchestration.defs.resources import Warehouse
+from orchestration.defs.transform.dbt import mart_models
 from orchestration.publish import publish_snapshot
 
-SERVED_MARTS = ("fct_return_lines", "rpt_cycle_time_by_channel")
+# every dbt model under models/marts/: a new mart is served without touching this module
+SERVED_MARTS = mart_models()
 
 
 @dg.asset(

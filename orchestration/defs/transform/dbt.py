@@ -1,5 +1,6 @@
 """The dbt project as Dagster assets: sources map onto the raw ingest assets."""
 
+import json
 import os
 import sys
 from collections.abc import Mapping
@@ -24,6 +25,18 @@ if not dbt_project.manifest_path.exists():
     dbt_project.preparer.prepare(dbt_project)
 
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "marts": "marts"}
+
+
+def mart_models() -> tuple[str, ...]:
+    """Every model under `models/marts/` (any subfolder): what the serving snapshot copies."""
+    manifest = json.loads(dbt_project.manifest_path.read_text())
+    return tuple(
+        sorted(
+            node["name"]
+            for node in manifest["nodes"].values()
+            if node["resource_type"] == "model" and node["fqn"][1] == "marts"
+        )
+    )
 
 
 class ReturnopsTranslator(DagsterDbtTranslator):
