@@ -1,48 +1,43 @@
-"""Dashboard test fixtures: a private RETURNOPS_HOME and a way to publish snapshots into it.
+"""Dashboard test fixtures: a private RETURNOPS_HOME, snapshots published into it, downloads.
 
-Snapshots are written to a temporary file and moved into place with os.replace, the way the
-pipeline's serving asset publishes them, so the tests exercise the same file swap.
+Snapshots hold every mart of docs/marts.md (see `marts_fixture`) and are written to a temporary
+file and moved into place with os.replace, the way the pipeline's serving asset publishes them,
+so the tests exercise the same file swap.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta
+import shutil
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 
-import duckdb
+import pandas as pd
 import pytest
 import streamlit as st
+from streamlit.runtime.media_file_manager import MediaFileManager
+from streamlit.testing.v1 import AppTest
+
+from tests.dashboards.marts_fixture import build_marts, lines_from_cycle_times, write_snapshot
 
 APP_PATH = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 
-FCT_RETURN_LINES_DDL = """
-    create table fct_return_lines (
-        return_line_id varchar, return_id varchar, order_id varchar, channel varchar,
-        sku varchar, quantity integer, return_reason varchar, initiated_at timestamp,
-        received_at timestamp, refunded_at timestamp, refund_amount decimal(18, 2),
-        cycle_time_hours double, status varchar
-    )
-"""
-
-# The rollup the pipeline builds with dbt; rebuilt here from the lines so fixtures stay consistent.
-RPT_CYCLE_TIME_BY_CHANNEL = """
-    create table rpt_cycle_time_by_channel as
-    select
-        channel,
-        count(*)                                  as return_lines,
-        count(cycle_time_hours)                   as resolved_lines,
-        median(cycle_time_hours)                  as median_cycle_time_hours,
-        quantile_cont(cycle_time_hours, 0.9)      as p90_cycle_time_hours
-    from fct_return_lines
-    group by channel
-"""
-
-
-# A return line as the tests describe it: (channel, cycle_time_hours), hours None until refunded.
+# A return line as the lifecycle tests describe it: (channel, cycle_time_hours), None while open.
 Line = tuple[str, float | None]
 Publish = Callable[..., Path]
+
+PAGES = {
+    "overview": "app_pages/overview.py",
+    "lifecycle": "app_pages/lifecycle.py",
+    "inspection": "app_pages/inspection.py",
+    "refunds": "app_pages/refunds.py",
+    "inventory": "app_pages/inventory.py",
+    "recovery": "app_pages/recovery.py",
+    "exceptions": "app_pages/exceptions.py",
+    "writeback": "app_pages/writeback.py",
+}
 
 
 @pytest.fixture(autouse=True)
@@ -66,48 +61,133 @@ def returnops_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.fixture
-def publish(returnops_home: Path) -> Publish:
-    """Publish a snapshot holding `lines` into RETURNOPS_HOME; returns the serving file's path."""
+def serving_file(returnops_home: Path) -> Path:
+    return returnops_home / "serving" / "marts.duckdb"
+
+
+@pytest.fixture
+def publish(serving_file: Path) -> Publish:
+    """Publish a snapshot whose return lines are `lines`, every other mart empty."""
 
     def _publish(
         lines: Iterable[Line],
         published_at: datetime = datetime(2026, 1, 5, 6, 30),
         version: str = "test-1",
     ) -> Path:
-        serving = returnops_home / "serving"
-        serving.mkdir(parents=True, exist_ok=True)
-        staged = serving / f".marts-{version}.duckdb"
-        with duckdb.connect(str(staged)) as con:
-            con.execute(FCT_RETURN_LINES_DDL)
-            for i, (channel, cycle_time_hours) in enumerate(lines):
-                initiated = datetime(2026, 1, 1) + timedelta(hours=i)
-                refunded = (
-                    None
-                    if cycle_time_hours is None
-                    else initiated + timedelta(hours=cycle_time_hours)
-                )
-                con.execute(
-                    "insert into fct_return_lines"
-                    " values (?, ?, ?, ?, ?, 1, 'too_small', ?, ?, ?, ?, ?, ?)",
-                    [
-                        f"rl-{i}",
-                        f"r-{i}",
-                        f"o-{i}",
-                        channel,
-                        f"SKU-{i}",
-                        initiated,
-                        initiated + timedelta(hours=1),
-                        refunded,
-                        None if refunded is None else 19.99,
-                        cycle_time_hours,
-                        "initiated" if refunded is None else "refunded",
-                    ],
-                )
-            con.execute(RPT_CYCLE_TIME_BY_CHANNEL)
-            con.execute("create table _snapshot (published_at timestamp, version varchar)")
-            con.execute("insert into _snapshot values (?, ?)", [published_at, version])
-        target = serving / "marts.duckdb"
-        os.replace(staged, target)
-        return target
+        marts = {"fct_return_lines": lines_from_cycle_times(lines)}
+        return write_snapshot(serving_file, marts, published_at, version)
 
     return _publish
+
+
+FIXTURE_VERSION = "fixture-1"
+FIXTURE_PUBLISHED_AT = datetime(2026, 2, 8, 13, 0)
+
+
+@pytest.fixture(scope="session")
+def _built_marts() -> dict[str, pd.DataFrame]:
+    return build_marts()
+
+
+@pytest.fixture(scope="session")
+def _fixture_snapshot(tmp_path_factory, _built_marts) -> Path:
+    """The fixture's marts written once; tests publish copies of the file."""
+    path = tmp_path_factory.mktemp("snapshot") / "marts.duckdb"
+    return write_snapshot(path, _built_marts, FIXTURE_PUBLISHED_AT, FIXTURE_VERSION)
+
+
+@pytest.fixture
+def marts(_built_marts) -> dict[str, pd.DataFrame]:
+    """The hand-made coherent marts (a fresh copy per test: tests may edit them)."""
+    return {name: frame.copy() for name, frame in _built_marts.items()}
+
+
+@pytest.fixture
+def publish_marts(serving_file: Path, marts, _fixture_snapshot: Path) -> Publish:
+    """Publish `tables` (default: the fixture's marts) into RETURNOPS_HOME; returns the path."""
+
+    def _publish(
+        tables: Mapping[str, pd.DataFrame] | None = None,
+        omit: Iterable[str] = (),
+        version: str = FIXTURE_VERSION,
+        published_at: datetime = FIXTURE_PUBLISHED_AT,
+    ) -> Path:
+        omit = tuple(omit)
+        if (
+            tables is None
+            and not omit
+            and (version, published_at)
+            == (
+                FIXTURE_VERSION,
+                FIXTURE_PUBLISHED_AT,
+            )
+        ):
+            serving_file.parent.mkdir(parents=True, exist_ok=True)
+            staged = serving_file.with_name(".copy.tmp")
+            shutil.copyfile(_fixture_snapshot, staged)
+            os.replace(staged, serving_file)
+            return serving_file
+        return write_snapshot(
+            serving_file, marts if tables is None else tables, published_at, version, omit
+        )
+
+    return _publish
+
+
+@pytest.fixture
+def served(publish_marts: Publish) -> Path:
+    """The fixture's marts, published."""
+    return publish_marts()
+
+
+def run_page(page: str, query_params: Mapping[str, str | list[str]] | None = None) -> AppTest:
+    """Run the app on `page` (a key of PAGES) with the URL's query parameters."""
+    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
+    at.query_params.update(query_params or {})
+    at.run()
+    assert not at.exception, [e.message for e in at.exception]
+    if PAGES[page] != "app_pages/lifecycle.py":  # the default page
+        at.switch_page(PAGES[page]).run()
+        assert not at.exception, [e.message for e in at.exception]
+    return at
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {metric.label: metric.value for metric in at.metric}
+
+
+@dataclass
+class Download:
+    file_name: str
+    mime: str
+    make: Callable[[], bytes]
+
+    def data(self) -> bytes:
+        return self.make()
+
+
+@pytest.fixture
+def downloads(monkeypatch: pytest.MonkeyPatch) -> dict[str, Download]:
+    """Every deferred download the app registers, by file id (the button's proto field).
+
+    The page hands Streamlit a callable that makes the file when the button is clicked; this
+    records those callables so a test can "click" and read the file back.
+    """
+    registered: dict[str, Download] = {}
+    original = MediaFileManager.add_deferred
+
+    def add_deferred(self, data_callable, mimetype, coordinates, file_name=None, **kwargs):
+        file_id = original(self, data_callable, mimetype, coordinates, file_name, **kwargs)
+        registered[file_id] = Download(file_name or "", mimetype or "", data_callable)
+        return file_id
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", add_deferred)
+    return registered
+
+
+def download_of(at: AppTest, downloads: dict[str, Download], label_or_key: str) -> Download:
+    """The file behind the download button with this key."""
+    button = at.get_by_key(label_or_key) if hasattr(at, "get_by_key") else None
+    if button is None:
+        raise AssertionError(f"no download button {label_or_key!r}")
+    return downloads[button.proto.deferred_file_id]
