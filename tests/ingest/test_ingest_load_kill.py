@@ -71,3 +71,10 @@ def test_killed_load_leaves_nothing_and_the_rerun_loads_exactly_once(tmp_path):
     load_new_files(killed_wh, ORDERS, landing)
     load_new_files(clean_wh, ORDERS, landing)
     assert counts(killed_wh) == counts(clean_wh) == (1_502_000, 1_502_000, 2, 0)
+    # a parallel read still numbers the rows by their line: order n is on line n - 10_000 + 1
+    with duckdb.connect(str(killed_wh), read_only=True) as con:
+        misnumbered = con.execute(
+            "select count(*) from raw.shopify__orders"
+            " where _file = 'shopify/orders_2026-01-06.ndjson' and _row <> id - 10_000 + 1"
+        ).fetchone()
+    assert misnumbered == (0,)

@@ -9,23 +9,25 @@ from pathlib import Path
 import pytest
 
 from ingest.contracts import Entity
-from ingest.loader import load_new_files
+from ingest.loader import load_new_files, pending_files
 from ingest.sources import ENTITIES
 from ingest.sources.shopify import REFUNDS, RETURNS
 from ingest.sources.wms import RECEIPTS
 
 
-def records_in(path: Path) -> int:
-    """Counted without the loader: NDJSON lines, or CSV data rows."""
-    if path.suffix == ".csv":
+def records_in(entity: Entity, path: Path) -> int:
+    """Counted without the loader: NDJSON lines, or CSV (and tab-separated) data rows."""
+    if entity.format == "csv":
+        delimiter = entity.csv_options.get("delim", ",")
+        quoting = csv.QUOTE_NONE if entity.csv_options.get("quote") == "" else csv.QUOTE_MINIMAL
         with path.open(newline="") as handle:
-            return sum(1 for _ in csv.DictReader(handle))
+            return sum(1 for _ in csv.DictReader(handle, delimiter=delimiter, quoting=quoting))
     return sum(1 for line in path.read_text().splitlines() if line.strip())
 
 
 def sample_files(samples: Path, entity: Entity) -> dict[str, Path]:
-    files = {p.relative_to(samples).as_posix(): p for p in (samples / entity.source).iterdir()}
-    return {name: p for name, p in files.items() if p.name.startswith(f"{entity.name}_")}
+    """The entity's sample files, found the way the loader finds them: by its pattern."""
+    return {p.relative_to(samples).as_posix(): p for p in pending_files(entity, samples)}
 
 
 by_table = pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.table)
@@ -35,7 +37,7 @@ by_table = pytest.mark.parametrize("entity", ENTITIES, ids=lambda e: e.table)
 def test_samples_land_every_record(tmp_path, samples, sql, entity):
     wh = tmp_path / "wh.duckdb"
     files = sample_files(samples, entity)
-    expected = {name: records_in(path) for name, path in files.items()}
+    expected = {name: records_in(entity, path) for name, path in files.items()}
 
     result = load_new_files(wh, entity, landing=samples)
 
@@ -74,7 +76,7 @@ def test_load_log_has_one_row_per_file_with_counts_and_sha256(tmp_path, samples,
     assert [row[0] for row in log] == sorted(files)
     for file, source, table, status, read, landed, rejected, checksum in log:
         assert (source, table, status) == (entity.source, entity.table, "loaded")
-        assert read == landed + rejected == records_in(files[file])
+        assert read == landed + rejected == records_in(entity, files[file])
         assert checksum == hashlib.sha256(files[file].read_bytes()).hexdigest()
     assert sql(wh, "select count(*) from ops.rejects") == [(0,)]
 
