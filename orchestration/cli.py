@@ -33,16 +33,44 @@ ScaleOption = Annotated[float, typer.Option(min=0.001, help="1 ≈ 830 orders a 
 SeedOption = Annotated[int, typer.Option(help="Random seed; same seed, same files.")]
 
 
-def simulate_into(paths: Paths, days: int, scale: float, seed: int) -> None:
+def simulate_into(
+    paths: Paths,
+    days: int,
+    scale: float,
+    seed: int,
+    progress: bool = True,
+    problems: bool = True,
+) -> None:
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+
+    from ingest.simulate import Scenario
     from ingest.simulate import simulate as run_simulation
 
-    with console.status(f"Simulating {days} days at scale {scale} (seed {seed})…"):
-        started = time.perf_counter()
-        summary = run_simulation(paths.home, days=days, scale=scale, seed=seed)
+    scenario = Scenario() if problems else Scenario().without_problems()
+    started = time.perf_counter()
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not progress,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(f"Simulating days (scale {scale}, seed {seed})", total=days)
+        summary = run_simulation(
+            paths.home,
+            days=days,
+            scale=scale,
+            seed=seed,
+            scenario=scenario,
+            progress=lambda done, _total: bar.update(task, completed=done),
+        )
     console.print(
         f"[green]Simulated[/] {summary.orders:,} orders and {summary.return_lines:,} return "
-        f"lines into {summary.files} files under {summary.landing} "
-        f"({time.perf_counter() - started:.1f} s); truth in {summary.truth}"
+        f"lines: {summary.records:,} records in {summary.files:,} files under {summary.landing} "
+        f"({time.perf_counter() - started:.1f} s); truth in {summary.truth} "
+        f"({summary.problems:,} injected problems, {summary.injected_rejects} rows to reject)"
     )
 
 
@@ -71,10 +99,23 @@ def run_into(paths: Paths) -> bool:
 
 @app.command()
 def simulate(
-    days: DaysOption = 60, scale: ScaleOption = 1.0, seed: SeedOption = 7, home: HomeOption = None
+    days: DaysOption = 60,
+    scale: ScaleOption = 1.0,
+    seed: SeedOption = 7,
+    home: HomeOption = None,
+    progress: Annotated[
+        bool, typer.Option("--progress/--no-progress", help="Show a progress bar by day.")
+    ] = True,
+    problems: Annotated[
+        bool,
+        typer.Option(
+            "--problems/--no-problems",
+            help="Inject the operational problems and malformed rows the platform must reveal.",
+        ),
+    ] = True,
 ) -> None:
     """Write source files in their real formats into the landing zone, and the ground truth."""
-    simulate_into(get_paths(home), days, scale, seed)
+    simulate_into(get_paths(home), days, scale, seed, progress=progress, problems=problems)
 
 
 @app.command()
@@ -102,6 +143,18 @@ def demo(
     if not run_into(paths):
         raise typer.Exit(code=1)
     raise typer.Exit(code=serve(paths, host, dagster_port, streamlit_port, console))
+
+
+def _register_subcommands() -> None:
+    # planners' export and the write-back commands live in their own modules
+    from orchestration import writeback_cli
+    from orchestration.export_cli import export_app
+
+    app.add_typer(export_app, name="export")
+    writeback_cli.register(app)
+
+
+_register_subcommands()
 
 
 if __name__ == "__main__":

@@ -44,13 +44,14 @@ def _metadata_values(metadata: dict) -> dict:
     return {key: getattr(value, "value", value) for key, value in metadata.items()}
 
 
-def run_pipeline(paths: Paths) -> PipelineOutcome:
+def run_pipeline(paths: Paths, job_name: str | None = None) -> PipelineOutcome:
+    """Execute a job of the code location in process (default: the whole pipeline)."""
     use_home(paths)
     # imported late: the definitions read RETURNOPS_HOME when they load
     from orchestration.definitions import defs
     from orchestration.defs.jobs import PIPELINE_JOB_NAME
 
-    job = defs().resolve_job_def(PIPELINE_JOB_NAME)
+    job = defs().resolve_job_def(job_name or PIPELINE_JOB_NAME)
     with dg.DagsterInstance.get() as instance:
         result = job.execute_in_process(
             instance=instance,

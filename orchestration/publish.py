@@ -3,18 +3,47 @@
 DuckDB lets one process write a file and any open connection blocks a writer elsewhere
 (DESIGN §9). So dashboards never read the warehouse: they read `serving/marts.duckdb`, which
 is only ever replaced whole with `os.replace`, so a reader sees the old or the new snapshot.
+
+Beside the marts, the snapshot carries the write-back's progress when the warehouse has it:
+`writeback_outbox` (a copy of `ops.writeback_outbox`) and `writeback_audit` (`ops.writeback_audit`
+with one row per correction a request carried; bodies cut to `AUDIT_BODY_CHARS`, the whole
+exchange stays in the warehouse). After a write-back pass, `refresh_writeback_tables` republishes
+the current snapshot with just those two tables renewed, so the dashboards see the pass at once.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
+
 from ingest.warehouse import connect
+
+# A Shopify request carries up to 250 corrections: unnested, its bodies would repeat 250 times.
+AUDIT_BODY_CHARS = 2000
+
+WRITEBACK_TABLES = {
+    "writeback_outbox": ("ops", "writeback_outbox", "select * from warehouse.ops.writeback_outbox"),
+    "writeback_audit": (
+        "ops",
+        "writeback_audit",
+        f"""
+        select a.run_id, a.channel, a.operation, a.attempt, a.idempotency_key,
+               unnest(a.correction_ids) as correction_id,
+               len(a.correction_ids) as corrections_in_request,
+               a.method, a.url, a.status_code, a.error, a.started_at, a.elapsed_ms,
+               left(a.request_body, {AUDIT_BODY_CHARS}) as request_body,
+               left(a.response_body, {AUDIT_BODY_CHARS}) as response_body
+        from warehouse.ops.writeback_audit a
+        """,
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -39,12 +68,56 @@ def publish_snapshot(warehouse: Path, serving: Path, tables: Sequence[str]) -> S
             for table in tables:
                 con.execute(f"create table main.{table} as select * from warehouse.marts.{table}")
                 (row_counts[table],) = con.execute(f"select count(*) from main.{table}").fetchone()
+            row_counts |= _copy_writeback_tables(con)
             con.execute("detach warehouse")
             con.execute(
                 "create table main._snapshot as select ?::timestamp as published_at, "
                 "?::varchar as version",
                 [published_at, version],
             )
+        os.replace(staging, serving)
+    finally:
+        staging.unlink(missing_ok=True)
+    return Snapshot(serving, version, published_at, row_counts)
+
+
+def _exists_in_warehouse(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    (present,) = con.execute(
+        "select count(*) from information_schema.tables "
+        "where table_catalog = 'warehouse' and table_schema = ? and table_name = ?",
+        [schema, table],
+    ).fetchone()
+    return present > 0
+
+
+def _copy_writeback_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """The write-back tables the attached warehouse has, (re)created in `main`; absent: skipped."""
+    counts = {}
+    for name, (schema, table, query) in WRITEBACK_TABLES.items():
+        if not _exists_in_warehouse(con, schema, table):
+            continue
+        con.execute(f"create or replace table main.{name} as {query}")
+        (counts[name],) = con.execute(f"select count(*) from main.{name}").fetchone()
+    return counts
+
+
+def refresh_writeback_tables(warehouse: Path, serving: Path) -> Snapshot | None:
+    """Republish the current snapshot with its write-back tables renewed; None when there is no
+    snapshot yet (the next full publish carries them)."""
+    if not serving.exists():
+        return None
+    version = uuid.uuid4().hex
+    staging = serving.with_name(f".{serving.stem}.{version}.duckdb")
+    try:
+        shutil.copyfile(serving, staging)
+        with connect(staging) as con:
+            escaped = str(warehouse).replace("'", "''")
+            con.execute(f"attach '{escaped}' as warehouse (read_only)")
+            row_counts = _copy_writeback_tables(con)
+            con.execute("detach warehouse")
+            (published_at,) = con.execute("select max(published_at) from main._snapshot").fetchone()
+            con.execute("update main._snapshot set version = ?", [version])
+            con.execute("checkpoint")
         os.replace(staging, serving)
     finally:
         staging.unlink(missing_ok=True)

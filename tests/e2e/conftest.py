@@ -40,8 +40,21 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def pipeline_home(tmp_path_factory) -> Path:
-    """A RETURNOPS_HOME after `returnops simulate` and `returnops run`, shared by e2e tests."""
+    """A small RETURNOPS_HOME after `returnops simulate` and `returnops run`, shared by e2e
+    tests, above all those that run the pipeline again on it (a second run, the dashboards
+    held open while it publishes): 30 days at scale 0.3."""
     home = tmp_path_factory.mktemp("returnops_home")
     returnops(home, "simulate", "--days", "30", "--scale", "0.3", "--seed", "3")
     returnops(home, "run")
+    return home
+
+
+@pytest.fixture(scope="session")
+def acceptance_home(tmp_path_factory) -> Path:
+    """The acceptance run of the marts: `returnops simulate --days 60 --seed 7` at scale 1,
+    then `returnops run` (about 20 s + 2-4 min on two cores). Read-only for the tests that
+    compare the marts with the truth; nothing runs the pipeline on it again."""
+    home = tmp_path_factory.mktemp("acceptance_home")
+    returnops(home, "simulate", "--days", "60", "--seed", "7")
+    returnops(home, "run", timeout=1200)
     return home

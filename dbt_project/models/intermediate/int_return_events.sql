@@ -1,6 +1,25 @@
 -- The conformed event log (DESIGN §4): one row per lifecycle / inventory event from every
 -- source, mapped per source in int_<source>_events_mapped by docs/sources-and-events.md.
 -- Here: one reason taxonomy, a deterministic event_id, and one row per event_id.
+--
+-- Incremental, merged on event_id (delete+insert of that key): a run writes only the events
+-- that are new or whose row changed (macros/incremental.sql says why a loaded_at watermark is
+-- not enough: late records re-link old events). The one way an event_id can vanish is a
+-- carrier scan first logged without a return (its key has no line) and linked later; the
+-- post-hook drops such superseded rows (a no-op on a full build), so the table always equals
+-- a full refresh.
+{{ config(
+    materialized='incremental',
+    unique_key='event_id',
+    incremental_strategy='delete+insert',
+    on_schema_change='sync_all_columns',
+    post_hook=["
+        delete from {{ this }}
+        where source = 'carrier' and return_line_id is null
+          and tracking_code in (
+              select tracking_code from {{ this }}
+              where source = 'carrier' and return_line_id is not null)"],
+) }}
 {%- set event_sources = [
     'int_shopify_events_mapped',
     'int_amazon_events_mapped',
@@ -71,11 +90,12 @@ final as (
         deduplicated.currency,
         deduplicated.tracking_code,
         deduplicated.carrier_status,
-        deduplicated.source_record_key
+        deduplicated.source_record_key,
+        {{ written_at() }}                      as _written_at
     from deduplicated
     left join reason_code_map
         on deduplicated.source = reason_code_map.source_system
         and deduplicated.source_reason_code = reason_code_map.source_code
 )
 
-select * from final
+{{ changed_rows('final', 'event_id') }}

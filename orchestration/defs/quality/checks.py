@@ -1,26 +1,54 @@
-"""Blocking GX checks on the marts: a failure stops the serving publish downstream."""
+"""Blocking GX checks on the marts: a failure stops the serving publish downstream.
+
+One check per mart of each family (`LIFECYCLE_SUITES`, `RECOVERY_SUITES` in expectations.py),
+named `<table>_expectations`; it runs the table's suites on one read of the table.
+"""
+
+from collections.abc import Callable
 
 import dagster as dg
+import great_expectations as gx
 
-from orchestration.defs.quality.expectations import return_lines_suite, validate_table
+from orchestration.defs.quality.expectations import (
+    LIFECYCLE_SUITES,
+    RECOVERY_SUITES,
+    validate_table_suites,
+)
 from orchestration.defs.resources import Warehouse
 
 
-@dg.asset_check(
-    asset=dg.AssetKey("fct_return_lines"),
-    blocking=True,
-    description="Great Expectations suite: unique lines, initiated stage present, "
-    "non-negative cycle times and refunds, positive quantities.",
-)
-def fct_return_lines_expectations(warehouse: Warehouse) -> dg.AssetCheckResult:
-    validation = validate_table(
-        warehouse.paths.warehouse, "marts.fct_return_lines", return_lines_suite()
+def mart_expectations_check(
+    table: str, suites: tuple[Callable[[], gx.ExpectationSuite], ...], family: str
+) -> dg.AssetChecksDefinition:
+    built = [suite() for suite in suites]
+    names = ", ".join(suite.name for suite in built)
+
+    @dg.asset_check(
+        asset=dg.AssetKey(table),
+        name=f"{table}_expectations",
+        blocking=True,
+        description=f"Great Expectations ({family} family): {names}.",
     )
-    return dg.AssetCheckResult(
-        passed=validation.success,
-        metadata={
-            "rows": validation.rows,
-            "expectations": validation.evaluated,
-            "failed_expectations": ", ".join(validation.failed) or "none",
-        },
-    )
+    def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
+        validation = validate_table_suites(
+            warehouse.paths.warehouse, f"marts.{table}", [suite() for suite in suites]
+        )
+        return dg.AssetCheckResult(
+            passed=validation.success,
+            metadata={
+                "rows": validation.rows,
+                "expectations": validation.evaluated,
+                "failed_expectations": ", ".join(validation.failed) or "none",
+            },
+        )
+
+    return _check
+
+
+lifecycle_checks = [
+    mart_expectations_check(table, suites, "lifecycle")
+    for table, suites in LIFECYCLE_SUITES.items()
+]
+recovery_checks = [
+    mart_expectations_check(table, suites, "recovery") for table, suites in RECOVERY_SUITES.items()
+]

@@ -2,6 +2,11 @@
 
 A suite is a plain function; validation uses an ephemeral GX context on a pandas batch read
 through a short read-only connection, so no GX project or state lives on disk.
+
+Suites come in mart families (`LIFECYCLE_SUITES`, `RECOVERY_SUITES`: table -> suites), each
+suite a check the dbt tests do not make: value ranges, cross-column rules, rules that hold
+except where a flag says otherwise. `quality/checks.py` turns every table of a family into a
+blocking Dagster asset check.
 """
 
 import os
@@ -15,6 +20,7 @@ import great_expectations as gx  # noqa: E402
 import great_expectations.expectations as gxe  # noqa: E402
 import pandas as pd  # noqa: E402
 from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
+from great_expectations.expectations.row_conditions import Column  # noqa: E402
 
 from ingest.warehouse import connect  # noqa: E402
 
@@ -33,6 +39,145 @@ def return_lines_suite() -> gx.ExpectationSuite:
     )
 
 
+def return_lines_rules_suite() -> gx.ExpectationSuite:
+    """The lifecycle's physical and money rules on fct_return_lines."""
+    return gx.ExpectationSuite(
+        name="fct_return_lines_rules",
+        expectations=[
+            # every return line has its return_initiated event (initiated_at comes only from it)
+            gxe.ExpectColumnValuesToNotBeNull(column="initiated_at"),
+            gxe.ExpectColumnValuesToBeBetween(column="hours_to_receive", min_value=0),
+            gxe.ExpectColumnValuesToBeBetween(column="hours_to_inspect", min_value=0),
+            gxe.ExpectColumnValuesToBeBetween(column="cycle_time_hours", min_value=0),
+            # no refund above what the customer paid ...
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="original_value",
+                column_B="refund_amount",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            ),
+            # ... nor above the policy, unless flagged (goodwill: a refund_over_policy exception)
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="expected_refund",
+                column_B="refund_amount",
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+                row_condition=Column("is_refund_over_policy") == False,  # noqa: E712
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="resolved_at", row_condition=Column("status") == "resolved"
+            ),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="status",
+                value_set=[
+                    "initiated",
+                    "label_created",
+                    "in_transit",
+                    "delivered",
+                    "received",
+                    "inspected",
+                    "resolved",
+                    "declined",
+                    "cancelled",
+                ],
+            ),  # fmt: skip
+            gxe.ExpectColumnValuesToBeBetween(column="exception_count", min_value=0),
+        ],
+    )
+
+
+def refunds_suite() -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name="fct_refunds",
+        expectations=[
+            gxe.ExpectColumnValuesToBeUnique(column="return_line_id"),
+            gxe.ExpectColumnValuesToNotBeNull(column="as_of"),
+            gxe.ExpectColumnValuesToBeBetween(column="refund_amount", min_value=0),
+            # an open refund ages from a receipt that happened before "now"
+            gxe.ExpectColumnValuesToBeBetween(
+                column="days_from_receipt",
+                min_value=0,
+                row_condition=Column("is_open") == True,  # noqa: E712
+            ),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="ageing_bucket",
+                row_condition=Column("is_open") == True,  # noqa: E712
+            ),
+            gxe.ExpectColumnValuesToBeInSet(
+                column="ageing_bucket", value_set=["0-2", "3-7", "8-14", "15-30", ">30"]
+            ),
+        ],
+    )
+
+
+def inspection_backlog_suite() -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name="fct_inspection_backlog",
+        expectations=[
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["node_id", "date_day"]),
+            gxe.ExpectColumnValuesToBeBetween(column="units_awaiting", min_value=0),
+            gxe.ExpectColumnValuesToBeBetween(column="oldest_age_hours", min_value=0),
+            gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                column_A="units_awaiting", column_B="units_over_sla", or_equal=True
+            ),
+        ],
+    )
+
+
+def return_exceptions_suite() -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name="fct_return_exceptions",
+        expectations=[
+            gxe.ExpectColumnValuesToBeUnique(column="exception_id"),
+            gxe.ExpectColumnValuesToNotBeNull(column="detected_at"),
+            gxe.ExpectColumnValuesToBeBetween(column="age_hours", min_value=0),
+            gxe.ExpectColumnValuesToNotBeNull(
+                column="sla_metric",
+                row_condition=Column("exception_type") == "stage_sla_breach",
+            ),
+        ],
+    )
+
+
+def recovery_suite() -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name="fct_recovery",
+        expectations=[
+            gxe.ExpectCompoundColumnsToBeUnique(
+                column_list=["month_start", "disposition", "category", "channel"]
+            ),
+            gxe.ExpectColumnValuesToBeBetween(column="units", min_value=1),
+            gxe.ExpectColumnValuesToBeBetween(column="recovered_value", min_value=0),
+            # nothing recovers more than it sold for
+            gxe.ExpectColumnValuesToBeBetween(column="recovery_rate", min_value=0, max_value=1),
+        ],
+    )
+
+
+def chargeback_opportunities_suite() -> gx.ExpectationSuite:
+    return gx.ExpectationSuite(
+        name="fct_chargeback_opportunities",
+        expectations=[
+            gxe.ExpectCompoundColumnsToBeUnique(column_list=["vendor_id", "sku"]),
+            gxe.ExpectColumnValuesToBeBetween(column="units", min_value=1),
+            gxe.ExpectColumnValuesToBeBetween(column="claimable_amount", min_value=0),
+        ],
+    )
+
+
+# mart families: table -> the suites its blocking check runs
+LIFECYCLE_SUITES = {
+    "fct_return_lines": (return_lines_suite, return_lines_rules_suite),
+    "fct_refunds": (refunds_suite,),
+    "fct_inspection_backlog": (inspection_backlog_suite,),
+    "fct_return_exceptions": (return_exceptions_suite,),
+}
+RECOVERY_SUITES = {
+    "fct_recovery": (recovery_suite,),
+    "fct_chargeback_opportunities": (chargeback_opportunities_suite,),
+}
+
+
 @dataclass(frozen=True)
 class Validation:
     success: bool
@@ -45,9 +190,23 @@ class Validation:
 
 def validate_table(warehouse: Path, table: str, suite: gx.ExpectationSuite) -> Validation:
     """Run `suite` on `table` of the warehouse (schema-qualified, e.g. marts.fct_return_lines)."""
+    return validate_table_suites(warehouse, table, [suite])
+
+
+def validate_table_suites(
+    warehouse: Path, table: str, suites: list[gx.ExpectationSuite]
+) -> Validation:
+    """Run every suite on one read of `table`; the result passes when all of them pass."""
     with connect(warehouse, read_only=True) as con:
         frame = con.execute(f"select * from {table}").df()
-    return validate_frame(frame, table, suite)
+    results = [validate_frame(frame, table, suite) for suite in suites]
+    return Validation(
+        all(r.success for r in results),
+        len(frame),
+        [name for r in results for name in r.failed],
+        sum(r.evaluated for r in results),
+        [column for r in results for column in r.failed_columns],
+    )
 
 
 def validate_frame(frame: pd.DataFrame, name: str, suite: gx.ExpectationSuite) -> Validation:
@@ -65,7 +224,16 @@ def validate_frame(frame: pd.DataFrame, name: str, suite: gx.ExpectationSuite) -
     return Validation(
         bool(result.success),
         len(frame),
-        [f"{config.type}({config.kwargs.get('column')})" for config in failed],
+        [f"{config.type}({_target(config.kwargs)})" for config in failed],
         len(result.results),
         [config.kwargs.get("column") for config in failed],
     )
+
+
+def _target(kwargs: dict) -> str | None:
+    """The column(s) an expectation is about, for the failure list."""
+    if kwargs.get("column_A"):
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    if kwargs.get("column_list"):
+        return ",".join(kwargs["column_list"])
+    return kwargs.get("column")

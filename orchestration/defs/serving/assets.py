@@ -16,8 +16,9 @@ SERVED_MARTS = mart_models()
     kinds={"duckdb"},
     owners=["team:data-engineering"],
     deps=[dg.AssetKey(table) for table in SERVED_MARTS],
-    description="`serving/marts.duckdb`: the dashboard marts, swapped in atomically so "
-    "dashboards keep reading while the pipeline writes.",
+    description="`serving/marts.duckdb`: the dashboard marts (and, once write-back has run, "
+    "`writeback_outbox` and `writeback_audit`), swapped in atomically so dashboards keep "
+    "reading while the pipeline writes.",
 )
 def serving_snapshot(warehouse: Warehouse) -> dg.MaterializeResult:
     paths = warehouse.paths

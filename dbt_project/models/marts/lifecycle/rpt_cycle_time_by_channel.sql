@@ -9,9 +9,9 @@ final as (
         channel,
         count(*)                                                        as return_lines,
         count(cycle_time_hours)                                         as resolved_lines,
-        cast(percentile_cont(0.5) within group (order by cycle_time_hours) as double)
+        cast(percentile_cont(0.5) within group (order by cycle_time_hours) as {{ type_double() }})
                                                                         as median_cycle_time_hours,
-        cast(percentile_cont(0.9) within group (order by cycle_time_hours) as double)
+        cast(percentile_cont(0.9) within group (order by cycle_time_hours) as {{ type_double() }})
                                                                         as p90_cycle_time_hours
     from return_lines
     group by channel
