@@ -16,6 +16,7 @@ log paths under the work directory. Exits non-zero if a dbt build failed.
 
     python benchmarks/build.py                         # --scales 10,100 (scale 100: ~1 h)
     python benchmarks/build.py --scales 10 --workdir /tmp/bench --keep
+    python benchmarks/build.py --scales 100 --workdir /tmp/bench --keep --reuse   # same files
 """
 
 from __future__ import annotations
@@ -96,6 +97,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=7, help="simulator seed (default 7)")
     parser.add_argument("--workdir", type=Path, help="writes into DIR/build (default: temp dir)")
     parser.add_argument("--keep", action="store_true", help="keep simulated files and warehouses")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="reuse DIR/build/scale_<X>/sim from an earlier --keep run of the same days and seed",
+    )
     return parser.parse_args(argv)
 
 
@@ -179,19 +185,25 @@ def progress_printer(scale: float, every: int = 5):
     return progress
 
 
-def run_scale(scale: float, days: int, seed: int, root: Path) -> tuple[list[Step], dict]:
+def run_scale(
+    scale: float, days: int, seed: int, root: Path, reuse: bool = False
+) -> tuple[list[Step], dict]:
     steps: list[Step] = []
     sim, home, work = root / "sim", root / "home", root / "dbt"
-    for folder in (sim, home, work):
+    reuse = reuse and (sim / "landing").is_dir()
+    for folder in (home, work) if reuse else (sim, home, work):
         shutil.rmtree(folder, ignore_errors=True)
     home.mkdir(parents=True)
 
-    console.print(f"[bold]scale {scale:g}[/]: simulating {days} + 1 days (seed {seed})")
-    started = time.perf_counter()
-    summary = simulate(sim, days + 1, scale, seed, progress=progress_printer(scale))
-    steps.append(Step(scale, "simulate", time.perf_counter() - started,
-                      f"{summary.orders:,} orders, {summary.records:,} records, "
-                      f"{summary.files} files"))  # fmt: skip
+    if reuse:
+        console.print(f"[bold]scale {scale:g}[/]: reusing the simulated files in {sim}")
+    else:
+        console.print(f"[bold]scale {scale:g}[/]: simulating {days} + 1 days (seed {seed})")
+        started = time.perf_counter()
+        summary = simulate(sim, days + 1, scale, seed, progress=progress_printer(scale))
+        steps.append(Step(scale, "simulate", time.perf_counter() - started,
+                          f"{summary.orders:,} orders, {summary.records:,} records, "
+                          f"{summary.files} files"))  # fmt: skip
 
     days_in_sim = sorted({file_day(p.name) for p in (sim / "landing").rglob("*") if p.is_file()})
     last_history, new_day = days_in_sim[-2], days_in_sim[-1]
@@ -278,7 +290,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         for scale in scales:
             scale_steps, results[scale] = run_scale(
-                scale, args.days, args.seed, base / f"scale_{scale:g}"
+                scale, args.days, args.seed, base / f"scale_{scale:g}", args.reuse
             )
             steps += scale_steps
             console.print(steps_table(steps))
