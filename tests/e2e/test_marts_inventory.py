@@ -1,4 +1,5 @@
-"""The inventory marts after `returnops simulate` + `returnops run`, against the simulator's truth.
+"""The inventory marts after `returnops simulate --days 60 --seed 7` + `returnops run` (the
+`acceptance_home` fixture), against the simulator's truth.
 
 Exact equality, no tolerance: inventory by SKU × node × state at the end of every day
 (truth/inventory_daily.parquet), ATP per channel × SKU × day and what each channel publishes
@@ -61,10 +62,10 @@ def lagging_channels(home: Path) -> set[str]:
 
 
 # ------------------------------------------------------------------ positions
-def test_inventory_by_sku_node_state_equals_the_truth_at_the_end_of_every_day(pipeline_home):
-    expected = truth(pipeline_home, "inventory_daily").rename(columns={"day": "date_day"})
+def test_inventory_by_sku_node_state_equals_the_truth_at_the_end_of_every_day(acceptance_home):
+    expected = truth(acceptance_home, "inventory_daily").rename(columns={"day": "date_day"})
     served = serving(
-        pipeline_home,
+        acceptance_home,
         "select date_day, node_id, sku, state, units, is_latest from fct_inventory_positions",
     )
     for frame in (expected, served):
@@ -81,30 +82,30 @@ def test_inventory_by_sku_node_state_equals_the_truth_at_the_end_of_every_day(pi
     assert served["is_latest"].eq(served["date_day"] == newest).all()
 
 
-def test_dc_positions_reconcile_with_every_wms_snapshot(pipeline_home):
+def test_dc_positions_reconcile_with_every_wms_snapshot(acceptance_home):
     differences = warehouse(
-        pipeline_home, "select * from intermediate.int_inventory_snapshot_differences"
+        acceptance_home, "select * from intermediate.int_inventory_snapshot_differences"
     )
     assert differences.empty, f"snapshot mismatches:\n{differences.head(20)}"
     # and the comparison covered every end-of-day count of both DCs
     counted = warehouse(
-        pipeline_home,
+        acceptance_home,
         "select count(distinct (node_id, cast(snapshot_at as date))) as counts"
         " from staging.stg_wms__inventory_snapshots",
     )["counts"].iloc[0]
-    days = truth(pipeline_home, "inventory_daily")["day"].nunique()
+    days = truth(acceptance_home, "inventory_daily")["day"].nunique()
     assert counted == 2 * (days - 1) + 7  # DCs every day after the opening; all 7 nodes at it
 
 
 # ------------------------------------------------------------------ ATP
-def test_atp_per_channel_equals_the_truth_every_day(pipeline_home):
-    expected = truth(pipeline_home, "channel_atp").rename(columns={"day": "date_day"})
-    served = serving(pipeline_home, "select date_day, channel, sku, atp from fct_channel_atp")
+def test_atp_per_channel_equals_the_truth_every_day(acceptance_home):
+    expected = truth(acceptance_home, "channel_atp").rename(columns={"day": "date_day"})
+    served = serving(acceptance_home, "select date_day, channel, sku, atp from fct_channel_atp")
     for frame in (expected, served):
         frame["date_day"] = pd.to_datetime(frame["date_day"]).dt.date
 
     # the mart also has the opening day (the truth starts at the first simulated day)
-    opening = truth(pipeline_home, "inventory_daily")["day"].min()
+    opening = truth(acceptance_home, "inventory_daily")["day"].min()
     extra = served[~served["date_day"].isin(set(expected["date_day"]))]
     assert set(extra["date_day"]) == {pd.Timestamp(opening).date()}
     served = served[served["date_day"].isin(set(expected["date_day"]))]
@@ -116,12 +117,12 @@ def test_atp_per_channel_equals_the_truth_every_day(pipeline_home):
 
 
 # ------------------------------------------------------------------ published stock and gaps
-def test_channel_stock_gaps_equal_the_truth_on_the_last_day(pipeline_home):
-    day = last_day(pipeline_home)
-    expected = truth(pipeline_home, "channel_atp")
+def test_channel_stock_gaps_equal_the_truth_on_the_last_day(acceptance_home):
+    day = last_day(acceptance_home)
+    expected = truth(acceptance_home, "channel_atp")
     expected = expected[(expected["day"] == day) & expected["published"].notna()].copy()
     expected["gap"] = expected["published"] - expected["atp"]
-    gaps = serving(pipeline_home, "select * from fct_channel_stock_gaps")
+    gaps = serving(acceptance_home, "select * from fct_channel_stock_gaps")
 
     merged = gaps.merge(expected, on=["channel", "sku"], how="outer", indicator=True)
     assert merged["_merge"].eq("both").all(), "a channel × SKU on one side only"
@@ -133,27 +134,27 @@ def test_channel_stock_gaps_equal_the_truth_on_the_last_day(pipeline_home):
     assert (pd.to_datetime(gaps["atp_date"]).dt.date == pd.Timestamp(day).date()).all()
 
 
-def test_only_the_lagging_channel_has_stock_gaps(pipeline_home):
-    lagging = lagging_channels(pipeline_home)
+def test_only_the_lagging_channel_has_stock_gaps(acceptance_home):
+    lagging = lagging_channels(acceptance_home)
     assert lagging == {"zalando"}
-    gaps = serving(pipeline_home, "select * from fct_channel_stock_gaps")
+    gaps = serving(acceptance_home, "select * from fct_channel_stock_gaps")
     assert set(gaps["channel"]) == {"web", "zalando", "amazon"}  # stores publish nothing
     with_gap = gaps[(gaps["oversell_risk_units"] > 0) | (gaps["hidden_units"] > 0)]
     assert not with_gap.empty, "the injected lag should leave gaps on the last day"
     assert set(with_gap["channel"]) == lagging
     # no gap wherever the truth has published = ATP
-    expected = truth(pipeline_home, "channel_atp")
-    equal = expected[(expected["day"] == last_day(pipeline_home))
+    expected = truth(acceptance_home, "channel_atp")
+    equal = expected[(expected["day"] == last_day(acceptance_home))
                      & (expected["published"] == expected["atp"])]  # fmt: skip
     flagged = with_gap.merge(equal, on=["channel", "sku"])
     assert flagged.empty
 
 
-def test_stock_corrections_close_exactly_the_gaps_with_the_writeback_ids(pipeline_home):
-    gaps = serving(pipeline_home, "select * from fct_channel_stock_gaps where gap_units <> 0")
-    corrections = serving(pipeline_home, "select * from fct_stock_corrections")
+def test_stock_corrections_close_exactly_the_gaps_with_the_writeback_ids(acceptance_home):
+    gaps = serving(acceptance_home, "select * from fct_channel_stock_gaps where gap_units <> 0")
+    corrections = serving(acceptance_home, "select * from fct_stock_corrections")
 
-    assert set(corrections["channel"]) == lagging_channels(pipeline_home)
+    assert set(corrections["channel"]) == lagging_channels(acceptance_home)
     merged = corrections.merge(gaps, on=["channel", "sku"], how="outer", indicator=True)
     assert merged["_merge"].eq("both").all()
     assert merged["delta"].eq(-merged["gap_units"]).all()
@@ -179,11 +180,11 @@ def test_stock_corrections_close_exactly_the_gaps_with_the_writeback_ids(pipelin
 
 
 # ------------------------------------------------------------------ sync latency
-def test_sync_events_book_at_the_true_times(pipeline_home):
-    lines = truth(pipeline_home, "return_lines")
-    sync = serving(pipeline_home, "select * from fct_inventory_sync")
+def test_sync_events_book_at_the_true_times(acceptance_home):
+    lines = truth(acceptance_home, "return_lines")
+    sync = serving(acceptance_home, "select * from fct_inventory_sync")
     events = warehouse(
-        pipeline_home,
+        acceptance_home,
         "select event_id, return_line_id from intermediate.int_return_events"
         " where event_type = 'inventory_updated'",
     )
@@ -220,37 +221,37 @@ def test_sync_events_book_at_the_true_times(pipeline_home):
 
 
 # ------------------------------------------------------------------ quality gate
-def test_inventory_suites_pass_on_the_marts_and_catch_broken_stock(pipeline_home):
+def test_inventory_suites_pass_on_the_marts_and_catch_broken_stock(acceptance_home):
     for table in ("fct_inventory_positions", "fct_channel_atp", "fct_channel_stock_gaps",
                   "fct_stock_corrections"):  # fmt: skip
-        validation = validate_inventory_mart(pipeline_home / "warehouse.duckdb", table)
+        validation = validate_inventory_mart(acceptance_home / "warehouse.duckdb", table)
         assert validation.success, f"{table}: {validation.failed}"
 
-    positions = serving(pipeline_home, "select * from fct_inventory_positions limit 1000")
+    positions = serving(acceptance_home, "select * from fct_inventory_positions limit 1000")
     broken = pd.concat([positions, positions.head(1)])  # a duplicate key
     broken.loc[broken.index[0], "units"] = -3  # negative stock
     failed = validate_frame(broken, "positions", inventory_positions_suite()).failed
     assert len(failed) == 2
     assert "expect_column_values_to_be_between(units)" in failed
     assert any(f.startswith("expect_compound_columns_to_be_unique") for f in failed)
-    atp = serving(pipeline_home, "select * from fct_channel_atp limit 100")
+    atp = serving(acceptance_home, "select * from fct_channel_atp limit 100")
     atp.loc[0, "atp"] = -1
     assert validate_frame(atp, "atp", channel_atp_suite()).failed == [
         "expect_column_values_to_be_between(atp)"
     ]
 
 
-def test_inventory_marts_are_served_with_their_contracts(pipeline_home):
-    tables = set(serving(pipeline_home, "select table_name from information_schema.tables")
+def test_inventory_marts_are_served_with_their_contracts(acceptance_home):
+    tables = set(serving(acceptance_home, "select table_name from information_schema.tables")
                  ["table_name"])  # fmt: skip
     assert {
         "fct_inventory_positions", "fct_channel_atp", "fct_inventory_sync",
         "fct_channel_stock_gaps", "fct_stock_corrections", "rpt_stock_by_state_latest",
         "rpt_channel_gaps_by_channel",
     } <= tables  # fmt: skip
-    by_state = serving(pipeline_home, "select * from rpt_stock_by_state_latest")
+    by_state = serving(acceptance_home, "select * from rpt_stock_by_state_latest")
     latest = serving(
-        pipeline_home,
+        acceptance_home,
         "select node_id, state, sum(units) as units from fct_inventory_positions"
         " where is_latest group by all",
     )

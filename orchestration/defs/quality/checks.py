@@ -12,6 +12,7 @@ import great_expectations as gx
 from orchestration.defs.quality.expectations import (
     LIFECYCLE_SUITES,
     RECOVERY_SUITES,
+    check_result,
     validate_table_suites,
 )
 from orchestration.defs.resources import Warehouse
@@ -30,16 +31,10 @@ def mart_expectations_check(
         description=f"Great Expectations ({family} family): {names}.",
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        validation = validate_table_suites(
-            warehouse.paths.warehouse, f"marts.{table}", [suite() for suite in suites]
-        )
-        return dg.AssetCheckResult(
-            passed=validation.success,
-            metadata={
-                "rows": validation.rows,
-                "expectations": validation.evaluated,
-                "failed_expectations": ", ".join(validation.failed) or "none",
-            },
+        return check_result(
+            validate_table_suites(
+                warehouse.paths.warehouse, f"marts.{table}", [suite() for suite in suites]
+            )
         )
 
     return _check

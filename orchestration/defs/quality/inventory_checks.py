@@ -14,15 +14,13 @@ import dagster as dg
 import great_expectations as gx
 import great_expectations.expectations as gxe
 
-from ingest.warehouse import connect
-from orchestration.defs.quality.expectations import Validation, validate_frame
+from ingest.sources.wms import INVENTORY_STATES  # the states of DESIGN §4
+from orchestration.defs.quality.expectations import (
+    Validation,
+    check_result,
+    validate_table_suites,
+)
 from orchestration.defs.resources import Warehouse
-
-# DESIGN §4
-INVENTORY_STATES = [
-    "available", "committed", "reserved", "safety_stock", "quality_control", "damaged",
-    "refurbishment", "vendor_return", "secondary", "liquidation", "in_transit_return", "incoming",
-]  # fmt: skip
 
 
 def inventory_positions_suite() -> gx.ExpectationSuite:
@@ -39,7 +37,7 @@ def inventory_positions_suite() -> gx.ExpectationSuite:
             ],
             # zero positions have no row, so a non-negative balance is at least 1
             gxe.ExpectColumnValuesToBeBetween(column="units", min_value=1),
-            gxe.ExpectColumnValuesToBeInSet(column="state", value_set=INVENTORY_STATES),
+            gxe.ExpectColumnValuesToBeInSet(column="state", value_set=list(INVENTORY_STATES)),
         ],
     )
 
@@ -110,20 +108,7 @@ SUITES = {
 def validate_inventory_mart(warehouse: Path, table: str) -> Validation:
     """Run the suite of `table` (a key of SUITES) on `marts.<table>`, reading only its columns."""
     suite, columns = SUITES[table]
-    with connect(warehouse, read_only=True) as con:
-        frame = con.execute(f"select {', '.join(columns)} from marts.{table}").df()
-    return validate_frame(frame, f"marts.{table}", suite())
-
-
-def _result(validation: Validation) -> dg.AssetCheckResult:
-    return dg.AssetCheckResult(
-        passed=validation.success,
-        metadata={
-            "rows": validation.rows,
-            "expectations": validation.evaluated,
-            "failed_expectations": ", ".join(validation.failed) or "none",
-        },
-    )
+    return validate_table_suites(warehouse, f"marts.{table}", [suite()], columns)
 
 
 def build_inventory_check(table: str, description: str) -> dg.AssetChecksDefinition:
@@ -135,7 +120,7 @@ def build_inventory_check(table: str, description: str) -> dg.AssetChecksDefinit
         description=description,
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:
-        return _result(validate_inventory_mart(warehouse.paths.warehouse, table))
+        return check_result(validate_inventory_mart(warehouse.paths.warehouse, table))
 
     return _check
 
