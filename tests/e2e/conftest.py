@@ -58,3 +58,12 @@ def acceptance_home(tmp_path_factory) -> Path:
     returnops(home, "simulate", "--days", "60", "--seed", "7")
     returnops(home, "run", timeout=1200)
     return home
+
+
+@pytest.fixture(scope="session")
+def micro_batch(tmp_path_factory):
+    """N days of history, then one new day as a micro-batch, then a full refresh of a copy:
+    what the incremental tests compare (tests/e2e/micro_batch.py)."""
+    from tests.e2e.micro_batch import run_micro_batch
+
+    return run_micro_batch(tmp_path_factory.mktemp("micro_batch"))
