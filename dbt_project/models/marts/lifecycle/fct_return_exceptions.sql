@@ -20,8 +20,10 @@
 --   out_of_order                 a stage timestamp earlier than a stage before it
 --                                (initiated <= label <= in transit <= delivered <= received
 --                                <= inspected, initiated <= resolved)
--- snapshot_mismatch (WMS snapshot vs the state built from events) belongs to the inventory
--- marts and is not raised here.
+--   snapshot_mismatch            a WMS end-of-day count disagrees with the ledger built from
+--                                events for a SKU × state at a node
+--                                (int_inventory_snapshot_differences); consecutive counts that
+--                                keep disagreeing are one exception, open until a count agrees
 {%- set sla_stages = [
     ('stage_initiated_to_received', 'initiated_at', 'received_at',
      "status not in ('declined', 'cancelled')"),
@@ -49,6 +51,30 @@ events as (
 
 nodes as (
     select * from {{ ref('nodes') }}
+),
+
+snapshot_differences as (
+    select * from {{ ref('int_inventory_snapshot_differences') }}
+),
+
+-- the WMS counts taken (node x day), numbered per node: a mismatch is one exception for as
+-- many consecutive counts as it lasts
+counts_taken as (
+    select
+        node_id,
+        cast(snapshot_at as date)                           as date_day,
+        max(snapshot_at)                                    as counted_at
+    from {{ ref('stg_wms__inventory_snapshots') }}
+    group by
+        node_id,
+        cast(snapshot_at as date)
+),
+
+counts_numbered as (
+    select
+        counts_taken.*,
+        row_number() over (partition by node_id order by date_day) as count_number
+    from counts_taken
 ),
 
 sla_targets as (
@@ -171,6 +197,76 @@ quantity_mismatches as (
     from lines
     where received_quantity <> quantity
         or inspected_quantity <> quantity
+),
+
+differences_numbered as (
+    select
+        snapshot_differences.*,
+        counts_numbered.count_number,
+        -- constant along a run of consecutive counts that disagree on this SKU x state
+        counts_numbered.count_number - row_number() over (
+            partition by snapshot_differences.node_id, snapshot_differences.sku,
+                snapshot_differences.state
+            order by counts_numbered.count_number
+        )                                                   as streak
+    from snapshot_differences
+    inner join counts_numbered
+        on snapshot_differences.node_id = counts_numbered.node_id
+        and snapshot_differences.date_day = counts_numbered.date_day
+),
+
+difference_streaks as (
+    select
+        node_id,
+        sku,
+        state,
+        streak,
+        min(detected_at)                                    as detected_at,
+        min(count_number)                                   as first_count_number,
+        max(count_number)                                   as last_count_number,
+        count(*)                                            as counts
+    from differences_numbered
+    group by
+        node_id,
+        sku,
+        state,
+        streak
+),
+
+snapshot_mismatches as (
+    select
+        'snapshot_mismatch'                                 as exception_type,
+        {{ surrogate_key(["'snapshot_mismatch'", 'first_count.node_id', 'first_count.sku',
+                          'first_count.state', 'first_count.date_day']) }}
+                                                            as exception_key,
+        cast(null as {{ dbt.type_string() }})               as return_line_id,
+        difference_streaks.sku,
+        difference_streaks.node_id,
+        cast(null as {{ dbt.type_string() }})               as channel,
+        cast(null as {{ dbt.type_string() }})               as sla_metric,
+        difference_streaks.detected_at,
+        -- the next count, which agreed (none yet: still open)
+        next_count.counted_at                               as closed_at,
+        {{ dbt.concat(["'WMS counted '", "cast(last_count.snapshot_units as "
+                           ~ dbt.type_string() ~ ")",
+                       "' '", "difference_streaks.state", "', events give '",
+                       "cast(last_count.ledger_units as " ~ dbt.type_string() ~ ")",
+                       "' ('", "cast(difference_streaks.counts as " ~ dbt.type_string() ~ ")",
+                       "' counts)'"]) }}                    as detail
+    from difference_streaks
+    inner join differences_numbered as first_count
+        on difference_streaks.node_id = first_count.node_id
+        and difference_streaks.sku = first_count.sku
+        and difference_streaks.state = first_count.state
+        and difference_streaks.first_count_number = first_count.count_number
+    inner join differences_numbered as last_count
+        on difference_streaks.node_id = last_count.node_id
+        and difference_streaks.sku = last_count.sku
+        and difference_streaks.state = last_count.state
+        and difference_streaks.last_count_number = last_count.count_number
+    left join counts_numbered as next_count
+        on difference_streaks.node_id = next_count.node_id
+        and difference_streaks.last_count_number + 1 = next_count.count_number
 ),
 
 -- every SLA metric of every line it applies to, with the target its scope gives
@@ -298,6 +394,12 @@ unioned as (
         exception_type, return_line_id, sku, node_id, channel, sla_metric, detected_at,
         closed_at, detail
     from unexpected_receipts
+    union all
+    select
+        exception_key                                       as exception_id,
+        exception_type, return_line_id, sku, node_id, channel, sla_metric, detected_at,
+        closed_at, detail
+    from snapshot_mismatches
 ),
 
 -- who owns each kind, and how bad it is
@@ -308,7 +410,7 @@ routed as (
             when exception_type in ('restocked_before_inspection', 'refund_before_receipt')
                 then 'high'
             when exception_type in ('refund_over_policy', 'unexpected_receipt',
-                                    'quantity_mismatch')
+                                    'quantity_mismatch', 'snapshot_mismatch')
                 then 'medium'
             else 'low'
         end                                                 as severity,
