@@ -33,16 +33,16 @@ def sidebar_filters() -> None:
 
 
 # Page paths resolve against this file's folder, so the app runs from any working directory.
-# The lifecycle page stays the default (served at "/"), as before the other pages existed.
+# The Overview is the default (served at "/"): leaders land on the headline KPIs and drill in.
 pages = {
     "Returns": [
-        st.Page("app_pages/overview.py", title="Overview", icon=":material/dashboard:"),
         st.Page(
-            "app_pages/lifecycle.py",
-            title="Returns lifecycle",
-            icon=":material/timeline:",
+            "app_pages/overview.py",
+            title="Overview",
+            icon=":material/dashboard:",
             default=True,
         ),
+        st.Page("app_pages/lifecycle.py", title="Returns lifecycle", icon=":material/timeline:"),
         st.Page("app_pages/inspection.py", title="Inspection backlog", icon=":material/search:"),
         st.Page("app_pages/refunds.py", title="Refunds", icon=":material/payments:"),
     ],

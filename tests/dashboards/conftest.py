@@ -20,24 +20,14 @@ import streamlit as st
 from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
+from tests.dashboards.apptest import APP_PATH, PAGES, metrics, run_page
 from tests.dashboards.marts_fixture import build_marts, lines_from_cycle_times, write_snapshot
 
-APP_PATH = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+__all__ = ["APP_PATH", "PAGES", "metrics", "run_page"]  # re-exported for the page tests
 
 # A return line as the lifecycle tests describe it: (channel, cycle_time_hours), None while open.
 Line = tuple[str, float | None]
 Publish = Callable[..., Path]
-
-PAGES = {
-    "overview": "app_pages/overview.py",
-    "lifecycle": "app_pages/lifecycle.py",
-    "inspection": "app_pages/inspection.py",
-    "refunds": "app_pages/refunds.py",
-    "inventory": "app_pages/inventory.py",
-    "recovery": "app_pages/recovery.py",
-    "exceptions": "app_pages/exceptions.py",
-    "writeback": "app_pages/writeback.py",
-}
 
 
 @pytest.fixture(autouse=True)
@@ -138,22 +128,6 @@ def publish_marts(serving_file: Path, marts, _fixture_snapshot: Path) -> Publish
 def served(publish_marts: Publish) -> Path:
     """The fixture's marts, published."""
     return publish_marts()
-
-
-def run_page(page: str, query_params: Mapping[str, str | list[str]] | None = None) -> AppTest:
-    """Run the app on `page` (a key of PAGES) with the URL's query parameters."""
-    at = AppTest.from_file(str(APP_PATH), default_timeout=60)
-    at.query_params.update(query_params or {})
-    at.run()
-    assert not at.exception, [e.message for e in at.exception]
-    if PAGES[page] != "app_pages/lifecycle.py":  # the default page
-        at.switch_page(PAGES[page]).run()
-        assert not at.exception, [e.message for e in at.exception]
-    return at
-
-
-def metrics(at: AppTest) -> dict[str, str]:
-    return {metric.label: metric.value for metric in at.metric}
 
 
 @dataclass

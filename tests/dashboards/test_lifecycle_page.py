@@ -37,8 +37,14 @@ def expected_metrics(lines) -> dict[str, str]:
     return expected
 
 
+LIFECYCLE = "app_pages/lifecycle.py"
+
+
 def run_app(app_path: str) -> AppTest:
+    """The app opened on the lifecycle page (the Overview is the default: a second run)."""
     at = AppTest.from_file(app_path, default_timeout=30).run()
+    assert not at.exception, [e.message for e in at.exception]
+    at.switch_page(LIFECYCLE).run()
     assert not at.exception, [e.message for e in at.exception]
     return at
 
@@ -102,6 +108,7 @@ def test_filtered_view_recomputes_from_the_lines(app_path, publish):
     at = AppTest.from_file(app_path, default_timeout=30)
     at.query_params["channel"] = "zalando"
     at.run()
+    at.switch_page(LIFECYCLE).run()
 
     assert not at.exception
     zalando = [line for line in LINES if line[0] == "zalando"]

@@ -166,7 +166,7 @@ def test_a_page_run_shares_one_connection_and_a_cached_rerun_opens_none(served, 
         return connect(*args, **kwargs)
 
     monkeypatch.setattr(serving.duckdb, "connect", counting_connect)
-    at = run_page("overview")  # two runs: the default page, then the overview
+    at = run_page("lifecycle")  # two runs: the default page (overview), then the lifecycle
     assert len(opened) == 2
 
     at.run()

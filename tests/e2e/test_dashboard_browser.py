@@ -30,10 +30,10 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = "/usr/bin/chromium"
 APP = REPO_ROOT / "dashboards" / "app.py"
-# url path of each page (the lifecycle page is the default, served at "/")
+# url path of each page (the overview is the default, served at "/")
 PAGES = {
-    "overview": "overview",
-    "lifecycle": "",
+    "overview": "",
+    "lifecycle": "lifecycle",
     "inspection": "inspection",
     "refunds": "refunds",
     "inventory": "inventory",

@@ -85,6 +85,7 @@ def test_lifecycle_page_shows_the_true_median(pipeline_home, monkeypatch):
     expected = truth_cycle_times(pipeline_home)
 
     app = AppTest.from_file(str(REPO_ROOT / "dashboards" / "app.py"), default_timeout=60).run()
+    app.switch_page("app_pages/lifecycle.py").run()  # the overview is the default page
 
     assert not app.exception
     shown = {metric.label: metric.value for metric in app.metric}
