@@ -321,12 +321,16 @@ def credit_memo_row(memo_id: str, line: ReturnLine, memo_type: str) -> list:
     ]
 
 
-def channel_stock_line(channel: str, sku: str, quantity: int, at: int) -> dict:
+def channel_stock_line(
+    channel: str, sku: str, quantity: int, at: int, location_id: int | None = None
+) -> dict:
+    """A pulled line; `location_id` is the Shopify location for a channel stocked per location."""
+    at_location = "" if location_id is None else f"-{location_id}"
     return {
-        "snapshot_id": f"SNP-{channel}-{iso_z(at)[:10]}-{sku}",
+        "snapshot_id": f"SNP-{channel}-{iso_z(at)[:10]}-{sku}{at_location}",
         "channel": channel,
         "sku": sku,
-        "location_id": None,
+        "location_id": None if location_id is None else str(location_id),
         "quantity": quantity,
         "captured_at": iso_z(at),
         "origin": "pull",

@@ -70,6 +70,17 @@ CHANNEL_ATP = pa.schema(
         ("published", pa.int64()),
     ]
 )
+CHANNEL_LOCATION_STOCK = pa.schema(
+    [
+        ("day", pa.date32()),
+        ("channel", pa.string()),
+        ("sku", pa.string()),
+        ("node_id", pa.string()),
+        ("location_id", pa.string()),
+        ("atp", pa.int64()),
+        ("published", pa.int64()),
+    ]
+)
 INSPECTION_BACKLOG = pa.schema(
     [
         ("node_id", pa.string()),
@@ -147,6 +158,9 @@ class Truth:
         self.return_lines = StreamTable(root / "return_lines.parquet", RETURN_LINES, 20_000)
         self.inventory_daily = StreamTable(root / "inventory_daily.parquet", INVENTORY_DAILY)
         self.channel_atp = StreamTable(root / "channel_atp.parquet", CHANNEL_ATP)
+        self.channel_location_stock = StreamTable(
+            root / "channel_location_stock.parquet", CHANNEL_LOCATION_STOCK
+        )
         self.inspection_backlog = StreamTable(
             root / "inspection_backlog.parquet", INSPECTION_BACKLOG
         )
@@ -195,6 +209,7 @@ class Truth:
             self.return_lines,
             self.inventory_daily,
             self.channel_atp,
+            self.channel_location_stock,
             self.inspection_backlog,
             self.problems,
             self.injected_rejects,

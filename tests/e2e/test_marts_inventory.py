@@ -4,7 +4,8 @@
 Exact equality, no tolerance: inventory by SKU × node × state at the end of every day
 (truth/inventory_daily.parquet), ATP per channel × SKU × day and what each channel publishes
 (truth/channel_atp.parquet), the injected channel-stock lag (truth/problems.parquet) as the
-only stock gaps, and the write-back corrections that close them. The marts are read from the
+only stock gaps, and the write-back corrections that close them, per Shopify location
+(truth/channel_location_stock.parquet). The marts are read from the
 serving snapshot (what the dashboards and the write-back see, published only after the blocking
 checks passed); intermediate models from the warehouse, read-only.
 """
@@ -151,15 +152,29 @@ def test_only_the_lagging_channel_has_stock_gaps(acceptance_home):
 
 
 def test_stock_corrections_close_exactly_the_gaps_with_the_writeback_ids(acceptance_home):
-    gaps = serving(acceptance_home, "select * from fct_channel_stock_gaps where gap_units <> 0")
+    day = last_day(acceptance_home)
     corrections = serving(acceptance_home, "select * from fct_stock_corrections")
-
     assert set(corrections["channel"]) == lagging_channels(acceptance_home)
-    merged = corrections.merge(gaps, on=["channel", "sku"], how="outer", indicator=True)
+
+    # per Shopify location (zalando sells through Shopify's marketplace connector, stocked per
+    # DC location like the web shop): every location that shows other than the node's share
+    # is corrected to it, and nothing else is
+    located = truth(acceptance_home, "channel_location_stock")
+    expected = located[(located["day"] == day) & (located["published"] != located["atp"])]
+    keys = ["channel", "sku", "location_id"]
+    merged = corrections.merge(expected, on=keys, how="outer", indicator=True)
+    assert merged["_merge"].eq("both").all(), merged[merged["_merge"] != "both"].head(20)
+    assert merged["published_quantity"].eq(merged["published"]).all()
+    assert merged["target_quantity"].eq(merged["atp"]).all()
+    assert merged["delta"].eq(merged["atp"] - merged["published"]).all()
+
+    # summed over its locations, a channel's corrections close its gap
+    gaps = serving(acceptance_home, "select * from fct_channel_stock_gaps where gap_units <> 0")
+    closing = corrections.groupby(["channel", "sku"], as_index=False)["delta"].sum()
+    closing = closing[closing["delta"] != 0]
+    merged = closing.merge(gaps, on=["channel", "sku"], how="outer", indicator=True)
     assert merged["_merge"].eq("both").all()
     assert merged["delta"].eq(-merged["gap_units"]).all()
-    assert merged["target_quantity"].eq(merged["atp"]).all()
-    assert merged["published_quantity_x"].eq(merged["published_quantity_y"]).all()
 
     settings = WritebackSettings()
     for row in corrections.itertuples():
@@ -174,9 +189,10 @@ def test_stock_corrections_close_exactly_the_gaps_with_the_writeback_ids(accepta
             abs(row.delta) * float(row.unit_value) > settings.approval_value
         )
         assert bool(row.needs_approval) == over
-    # zalando sells through the Shopify connector: its items carry the Shopify inventory item
+    # addressable through inventorySetQuantities: a Shopify inventory item at a Shopify location
     assert corrections["inventory_item_id"].notna().all()
-    assert corrections["location_id"].isna().all()
+    assert corrections["location_id"].notna().all()
+    assert set(corrections["location_id"]) <= set(located["location_id"])
 
 
 # ------------------------------------------------------------------ sync latency

@@ -39,7 +39,7 @@ def test_same_seed_gives_identical_files_and_truth(tmp_path, sim_home):
     assert len(first) == again.files
     assert all(first[name] == second[name] for name in first)
     assert truth_files(sim_home) == truth_files(tmp_path)
-    assert len(truth_files(tmp_path)) == 6
+    assert len(truth_files(tmp_path)) == 7
 
 
 def test_different_seed_gives_different_files(tmp_path, sim_home):

@@ -26,6 +26,7 @@ def db(tmp_path_factory) -> duckdb.DuckDBPyConnection:
         "return_lines",
         "inventory_daily",
         "channel_atp",
+        "channel_location_stock",
         "inspection_backlog",
         "problems",
     ):
@@ -39,10 +40,10 @@ def db(tmp_path_factory) -> duckdb.DuckDBPyConnection:
             f" delim = '{delim}', quote = '', all_varchar = true)"
         )
 
-    def json_view(name: str, glob: str) -> None:
+    def json_view(name: str, glob: str, options: str = "") -> None:
         con.execute(
             f"create view {name} as select * from read_json('{landing}/{glob}',"
-            " format = 'newline_delimited')"
+            f" format = 'newline_delimited'{options})"
         )
 
     csv_view("adjustments", "wms/adjustments_*.csv")
@@ -55,7 +56,8 @@ def db(tmp_path_factory) -> duckdb.DuckDBPyConnection:
     json_view("shopify_orders", "shopify/orders_*.ndjson")
     json_view("shopify_refunds", "shopify/refunds_*.ndjson")
     json_view("levels", "shopify/inventory_levels_*.ndjson")
-    json_view("stock", "channel_stock/*.ndjson")
+    # amazon's files (location_id null) come first: infer the types from every file
+    json_view("stock", "channel_stock/*.ndjson", ", union_by_name = true")
     json_view("payment_refunds", "finance/payment_refunds_*.ndjson")
     yield con
     con.close()
@@ -184,15 +186,82 @@ def test_published_stock_is_what_the_channel_files_show(db):
     pulled = one(
         db,
         """
+        with shown as (  -- zalando: summed over its Shopify locations
+            select channel, sku, captured_at::date as day, sum(quantity) as quantity
+            from stock group by all
+        )
         select count(*) from channel_atp as t
-        full join stock as s
-          on s.channel = t.channel and s.sku = t.sku and s.captured_at::date = t.day
-        where t.channel <> 'store' and t.channel <> 'web'
+        full join shown as s using (channel, sku, day)
+        where coalesce(t.channel, s.channel) not in ('store', 'web')
           and t.published is distinct from s.quantity
         """,
     )
     assert (web, pulled) == (0, 0)
     assert one(db, "select count(*) from channel_atp where channel = 'web'") == DAYS * 300
+
+
+def test_shopify_channels_publish_per_location_the_nodes_share(db):
+    """web and zalando are stocked per Shopify location (zalando through Shopify's marketplace
+    connector): each location shows the node's share, and the locations add up to the channel;
+    amazon publishes one figure per SKU."""
+    located = db.execute(
+        "select distinct channel, location_id from stock where location_id is not null"
+    ).fetchall()
+    assert {c for c, _ in located} == {"zalando"}
+    assert {loc for _, loc in located} == {"61234560001", "61234560002"}
+    assert (
+        one(db, "select count(*) from stock where channel = 'amazon' and location_id is not null")
+        == 0
+    )
+    assert (
+        one(db, "select count(*) from stock where channel = 'zalando' and location_id is null") == 0
+    )
+
+    mismatches = one(
+        db,
+        """
+        with positions as (
+            select day, node_id, sku,
+                   sum(units) filter (where state = 'available')
+                   - coalesce(sum(units) filter (where state = 'committed'), 0)
+                   - coalesce(sum(units) filter (where state = 'reserved'), 0)
+                   - coalesce(sum(units) filter (where state = 'safety_stock'), 0) as node_atp
+            from inventory_daily group by all
+        )
+        select count(*) from channel_location_stock as t
+        join channel_allocation as a on a.channel_id = t.channel and a.node_id = t.node_id
+        join nodes as n on n.node_id = t.node_id
+        left join positions as p on (p.day, p.node_id, p.sku) = (t.day, t.node_id, t.sku)
+        where t.atp <> floor(greatest(coalesce(p.node_atp, 0), 0) * a.allocation_pct / 100)
+           or t.location_id <> cast(n.shopify_location_id as varchar)
+        """,
+    )
+    assert mismatches == 0
+    assert one(db, "select count(*) from channel_location_stock") == DAYS * 2 * 2 * 300
+
+    # the locations add up to the channel, ATP and published
+    summed = one(
+        db,
+        """
+        select count(*) from channel_atp as t
+        join (select day, channel, sku, sum(atp) as atp, sum(published) as published
+              from channel_location_stock group by all) as l using (day, channel, sku)
+        where t.atp <> l.atp or t.published <> l.published
+        """,
+    )
+    assert summed == 0
+    # what zalando shows at a location is its line there
+    zalando = one(
+        db,
+        """
+        select count(*) from channel_location_stock as t
+        full join (select * from stock where channel = 'zalando') as s
+          on s.sku = t.sku and s.location_id = t.location_id and s.captured_at::date = t.day
+        where coalesce(t.channel, 'zalando') = 'zalando'
+          and t.published is distinct from s.quantity
+        """,
+    )
+    assert zalando == 0
 
 
 def test_the_lagging_channel_alone_publishes_stale_stock(db):

@@ -1,4 +1,5 @@
-"""A real channel sandbox on a free loopback port per test module, reset before each test."""
+"""A real channel sandbox on a free loopback port per test module, reset before each test; and
+a home of its own for every test."""
 
 from __future__ import annotations
 
@@ -12,6 +13,15 @@ from writeback import Correction, WritebackSettings
 from writeback.sandbox import RunningSandbox, run_sandbox
 
 CHANNELS = ("web", "zalando", "amazon")
+
+
+@pytest.fixture(autouse=True)
+def own_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test's RETURNOPS_HOME is under its tmp_path, so what write-back writes without an
+    explicit landing (acks, observed pulls) lands there, never in the repository's ./data."""
+    home = tmp_path / "returnops_home"
+    monkeypatch.setenv("RETURNOPS_HOME", str(home))
+    return home
 
 
 @pytest.fixture(scope="module")

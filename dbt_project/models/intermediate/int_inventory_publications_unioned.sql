@@ -6,7 +6,8 @@
 --                a level only when it changes.
 --   any channel  channel_stock snapshot lines (channel pulls and write-back acks): the SKU's
 --                quantity, at a location when the line names one (a node id, a Shopify
---                location id or its gid), else for the whole channel.
+--                location id or its gid: zalando, stocked per Shopify location), else for
+--                the whole channel (amazon).
 --
 -- Small at any scale: it grows with catalogue × channels × days, not with orders.
 {%- set text = dbt.type_string() %}

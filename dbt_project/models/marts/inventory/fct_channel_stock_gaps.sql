@@ -1,6 +1,6 @@
 -- What each channel shows now against what it may sell now, per SKU × channel: the latest
 -- published quantity (summed over the channel's locations when it publishes per location,
--- e.g. the web shop's Shopify locations) against the channel's ATP on the last day.
+-- e.g. the Shopify locations of the web shop and of zalando) against the channel's ATP on the last day.
 -- Only channels that publish stock (stores publish nothing) and SKUs they have published.
 --
 --   oversell_risk_units = published - ATP when the channel shows more than it can sell

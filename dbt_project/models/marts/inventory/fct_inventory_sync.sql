@@ -20,11 +20,11 @@
 --                      else (restocked before inspection) the receipt; sor_updated_at = adjusted_at
 --
 -- channel_shown_at: the channel's first stock publication at or after sor_updated_at that
--- covers the event. A channel publishing per location (web: Shopify inventory levels) covers
--- it with its first publication at the node's location, of any SKU - Shopify sends a level
--- only when it changes, so the location's next publication is when the channel has synced
--- past the booking, changed or not. A channel publishing per SKU (zalando, amazon channel
--- stock) covers it with the SKU's next snapshot. Null while not shown yet, and always for
+-- covers the event. A channel publishing per location (web: Shopify inventory levels;
+-- zalando: channel stock per Shopify location) covers it with its first publication at the
+-- node's location, of any SKU - Shopify sends a level only when it changes, so the location's
+-- next publication is when the channel has synced past the booking, changed or not. A channel
+-- publishing per SKU (amazon channel stock) covers it with the SKU's next snapshot. Null while not shown yet, and always for
 -- channels that publish nothing (stores). A lagging channel's snapshot is taken as showing
 -- what was booked before it, lag or not: the lag shows in fct_channel_stock_gaps.
 --

@@ -2,9 +2,11 @@
 -- SKU × channel × location for the write-back (DESIGN §8, writeback/corrections.py).
 --
 --   per location   a channel that publishes per location (the web shop: Shopify inventory
---                  levels per DC location) is corrected per location, to that node's share:
+--                  levels per DC location; zalando, through Shopify's marketplace connector:
+--                  channel stock per DC location) is corrected per location, to that node's
+--                  share under the channel's allocation:
 --                  floor(greatest(node_atp, 0) * allocation_pct / 100) on the last day
---   per channel    a channel-wide figure (zalando, amazon) is corrected to the channel's ATP
+--   per channel    a channel-wide figure (amazon) is corrected to the channel's ATP
 --
 -- Only channels with a write-back protocol (seed channels), only SKUs × locations the channel
 -- has published (published_quantity is the compare-and-set base), only where delta <> 0.
