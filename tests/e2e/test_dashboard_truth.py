@@ -73,7 +73,7 @@ class Truth:
     lines: pd.DataFrame  # truth/return_lines.parquet (money as Decimal)
     backlog: pd.DataFrame  # truth/inspection_backlog.parquet
     atp: pd.DataFrame  # truth/channel_atp.parquet
-    location_stock: pd.DataFrame | None  # truth/channel_location_stock.parquet, when written
+    location_stock: pd.DataFrame  # truth/channel_location_stock.parquet
     products: pd.DataFrame  # seeds/products.csv by sku (money as text, read exactly)
     sla_targets: pd.DataFrame  # seeds/sla_targets.csv
     dcs: frozenset[str]  # seeds/nodes.csv
@@ -90,11 +90,9 @@ def read_truth(home: Path) -> Truth:
         return pd.read_parquet(home / "truth" / f"{name}.parquet")
 
     atp, backlog = parquet("channel_atp"), parquet("inspection_backlog")
-    located = home / "truth" / "channel_location_stock.parquet"
-    location_stock = pd.read_parquet(located) if located.exists() else None
+    location_stock = parquet("channel_location_stock")
     for frame in (atp, backlog, location_stock):
-        if frame is not None:
-            frame["day"] = pd.to_datetime(frame["day"]).dt.date
+        frame["day"] = pd.to_datetime(frame["day"]).dt.date
     nodes = pd.read_csv(SEEDS / "nodes.csv")
     project = yaml.safe_load((REPO_ROOT / "dbt_project" / "dbt_project.yml").read_text())
     last_day = max(atp["day"])
@@ -293,10 +291,9 @@ def corrected_stock(truth: Truth, f: Filters) -> pd.DataFrame:
     last_day = ["channel", "sku", "node_id", "atp", "published"]
     stock = truth.atp[(truth.atp["day"] == truth.last_day) & truth.atp["published"].notna()]
     stock = stock.assign(node_id=None)[last_day]
-    if truth.location_stock is not None:
-        located = truth.location_stock
-        located = located.loc[located["day"] == truth.last_day, last_day]
-        stock = pd.concat([stock[~stock["channel"].isin(set(located["channel"]))], located])
+    located = truth.location_stock
+    located = located.loc[located["day"] == truth.last_day, last_day]
+    stock = pd.concat([stock[~stock["channel"].isin(set(located["channel"]))], located])
     keep = chosen(stock["channel"], f.channels) & chosen(stock["node_id"], f.nodes)
     return stock[keep & chosen(category_of(truth, stock["sku"]), f.categories)]
 
