@@ -135,14 +135,15 @@ def demo(
     dagster_port: Annotated[int, typer.Option(help="Port of the Dagster UI.")] = 3000,
     streamlit_port: Annotated[int, typer.Option(help="Port of the dashboards.")] = 8501,
 ) -> None:
-    """Simulate, run the pipeline, then serve the Dagster UI and the dashboards until Ctrl-C."""
+    """Simulate, start the channel sandbox, run the pipeline (its write-back pushes to the
+    sandbox), then serve the Dagster UI and the dashboards until Ctrl-C."""
     from orchestration.demo import serve
 
     paths = get_paths(home)
     simulate_into(paths, days, scale, seed)
-    if not run_into(paths):
-        raise typer.Exit(code=1)
-    raise typer.Exit(code=serve(paths, host, dagster_port, streamlit_port, console))
+    # the sandbox first, so the first run's write-back finds the channels
+    code = serve(paths, host, dagster_port, streamlit_port, console, run=lambda: run_into(paths))
+    raise typer.Exit(code=code)
 
 
 def _register_subcommands() -> None:

@@ -3,7 +3,8 @@
 The sandbox comes up first, seeded from the landing zone's latest published stock, on the
 address the write-back settings point at (`RETURNOPS_SHOPIFY_URL`, default
 `http://127.0.0.1:8787`): the demo's runs, and the sensor's write-back runs in the Dagster UI,
-push to it. Pass `run` to have the first pipeline run happen once it is up.
+push to it. `returnops demo` passes its first pipeline run as `run`, so that run happens once
+the sandbox is up and its write-back pushes the simulation's corrections.
 """
 
 from __future__ import annotations
@@ -142,6 +143,7 @@ def serve(
                 console.print(f"[red]the channel sandbox did not come up at {urls['sandbox']}[/]")
                 return 1
         if run is not None and not run():
+            console.print("[red]the pipeline run failed; see its output above[/]")
             return 1
         for name, command in server_commands(host, dagster_port, streamlit_port).items():
             processes[name] = subprocess.Popen(command, cwd=REPO_ROOT, start_new_session=True)

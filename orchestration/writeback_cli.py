@@ -40,13 +40,11 @@ def latest_failed_checks(paths: Paths) -> list[str]:
     import dagster as dg
 
     from orchestration.definitions import defs
-    from orchestration.defs.writeback.assets import WRITEBACK_ASSET, failed_blocking_checks
+    from orchestration.defs.writeback.assets import blocking_check_keys, failed_blocking_checks
     from orchestration.pipeline import use_home
 
     use_home(paths)
-    graph = defs().resolve_asset_graph()
-    ancestors = graph.get_ancestor_asset_keys(dg.AssetKey(WRITEBACK_ASSET))
-    keys = [node.key for node in graph.asset_check_nodes if node.key.asset_key in ancestors]
+    keys = blocking_check_keys(defs().resolve_asset_graph())
     with dg.DagsterInstance.get() as instance:
         return failed_blocking_checks(instance, keys)
 

@@ -1,5 +1,5 @@
 """`returnops demo` for real: the Dagster UI, the dashboards and the channel sandbox answer on
-loopback, Ctrl-C stops everything."""
+loopback, the first run pushes its corrections to the sandbox, Ctrl-C stops everything."""
 
 import signal
 import subprocess
@@ -51,6 +51,11 @@ def test_demo_serves_all_three_and_stops_on_ctrl_c(tmp_path):
         # seeded from the landing zone: every web location, zalando and amazon listing
         stock = httpx.get(f"{sandbox}/_sandbox/stock", timeout=10).json()["items"]
         assert {item["channel"] for item in stock} == {"web", "zalando", "amazon"}
+        # the first run came after the sandbox was up: its write-back pushed the lagging
+        # channel's (zalando's, per Shopify location) corrections to it
+        applied = httpx.get(f"{sandbox}/_sandbox/applications", timeout=10).json()
+        assert applied["changes"] > 0, output[-3000:]
+        assert any(key.startswith("zalando/") for key in applied["applications_by_key"]), applied
 
         demo.send_signal(signal.SIGINT)  # what Ctrl-C in the terminal sends
         assert demo.wait(timeout=60) == 0

@@ -12,6 +12,8 @@ import pytest
 
 from orchestration.defs.resources import Warehouse
 from orchestration.defs.writeback.assets import (
+    WRITEBACK_ASSET,
+    blocking_check_keys,
     channel_writeback,
     failed_blocking_checks,
     feeding_sources,
@@ -177,6 +179,24 @@ def test_only_a_latest_evaluation_that_failed_at_error_severity_holds(monkeypatc
         monkeypatch.setenv("CHECK_PASSES", "1")
         dg.materialize([checked, must_pass, may_warn], instance=instance)
         assert failed_blocking_checks(instance, keys) == []  # the latest passed
+
+
+@dg.asset(name=WRITEBACK_ASSET, deps=[checked])
+def downstream_writeback():
+    return None
+
+
+@dg.asset_check(asset=checked, blocking=False)
+def alerts_only():
+    return dg.AssetCheckResult(passed=False)  # an ERROR that is not meant to stop anything
+
+
+def test_only_blocking_checks_upstream_are_judged():
+    defs = dg.Definitions(
+        assets=[checked, downstream_writeback], asset_checks=[must_pass, may_warn, alerts_only]
+    )
+    keys = blocking_check_keys(defs.resolve_asset_graph())
+    assert keys == [must_pass.check_key]
 
 
 # ------------------------------------------------------------------------------------ the sensor

@@ -71,16 +71,27 @@ def code_location_graph():
     return defs().resolve_asset_graph()
 
 
+def blocking_check_keys(graph) -> list[dg.AssetCheckKey]:
+    """The blocking checks on every asset write-back depends on. Non-blocking checks (e.g. the
+    per-source freshness alerts) do not hold it: write-back judges its feeding sources'
+    freshness itself (writeback/freshness.py)."""
+    key = dg.AssetKey(WRITEBACK_ASSET)
+    ancestors = graph.get_ancestor_asset_keys(key) if graph.has(key) else set()
+    return [
+        node.key
+        for node in graph.asset_check_nodes
+        if node.blocking and node.key.asset_key in ancestors
+    ]
+
+
 def upstream_check_keys(context: dg.AssetExecutionContext) -> list[dg.AssetCheckKey]:
-    """The checks on every asset this one depends on, in the whole code location's graph (a
-    run of `writeback_job` alone still judges the marts' checks from their latest runs)."""
+    """The blocking checks upstream, in the whole code location's graph (a run of
+    `writeback_job` alone still judges the marts' checks from their latest runs)."""
     try:
         graph = context.repository_def.asset_graph  # set in runs launched from the UI/daemon
     except CheckError:  # in-process execution (`returnops run`) carries no repository
         graph = code_location_graph()
-    key = dg.AssetKey(WRITEBACK_ASSET)
-    ancestors = graph.get_ancestor_asset_keys(key) if graph.has(key) else set()
-    return [node.key for node in graph.asset_check_nodes if node.key.asset_key in ancestors]
+    return blocking_check_keys(graph)
 
 
 def writeback_metadata(result: GuardedWriteback) -> dict[str, object]:
