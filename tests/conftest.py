@@ -7,6 +7,8 @@ end-to-end groups are queued first so that the long ones do not start last and l
 idle at the end.
 """
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -37,6 +39,8 @@ def pytest_configure(config: pytest.Config) -> None:
     every worker importing the Dagster definitions would otherwise parse it at the same time."""
     if hasattr(config, "workerinput"):
         return
+    # the venv's `dbt` for whatever runs it by name, also when pytest is run without `uv run`
+    os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     from dagster_dbt import DbtProject
 
     project_dir = REPO_ROOT / "dbt_project"
