@@ -10,15 +10,33 @@ import dagster as dg
 
 from ingest.paths import Paths
 
-# Writers to the warehouse take turns: the `duckdb` pool holds one slot. The same instance
-# (DAGSTER_HOME) backs `returnops run` and `dagster dev`, so CLI runs show in the UI.
-INSTANCE_YAML = """\
+# The instance config the project ships: the `duckdb` pool with one slot (writers to the
+# warehouse take turns), freshness evaluation on. The same instance (DAGSTER_HOME) backs
+# `returnops run` and `dagster dev`, so CLI runs show in the UI.
+INSTANCE_CONFIG = Path(__file__).with_name("dagster.yaml")
+LEGACY_INSTANCE_YAML = """\
 concurrency:
   pools:
     default_limit: 1
 telemetry:
   enabled: false
 """
+
+
+def install_instance_config(dagster_home: Path) -> Path:
+    """Write the shipped `dagster.yaml` into `dagster_home`, unless a config is there that
+    does not start with the shipped first line (someone made it their own)."""
+    dagster_home.mkdir(parents=True, exist_ok=True)
+    target = dagster_home / "dagster.yaml"
+    shipped = INSTANCE_CONFIG.read_text()
+    marker = shipped.splitlines()[0]
+    # older homes got LEGACY_INSTANCE_YAML from this module: replace it too
+    ours = not target.exists() or (
+        target.read_text().startswith(marker) or target.read_text() == LEGACY_INSTANCE_YAML
+    )
+    if ours and (not target.exists() or target.read_text() != shipped):
+        target.write_text(shipped)
+    return target
 
 
 @dataclass
@@ -28,16 +46,14 @@ class PipelineOutcome:
     materialized: dict[str, dict] = field(default_factory=dict)
     checks: dict[str, bool] = field(default_factory=dict)
     failures: list[str] = field(default_factory=list)
+    alert: str | None = None  # what became of the failed run's alert, when it failed
 
 
 def use_home(paths: Paths) -> None:
     """Point this process (and the dbt and Dagster subprocesses it starts) at one data root."""
     os.environ["RETURNOPS_HOME"] = str(paths.home)
     dagster_home = Path(os.environ.setdefault("DAGSTER_HOME", str(paths.dagster_home)))
-    dagster_home.mkdir(parents=True, exist_ok=True)
-    instance_yaml = dagster_home / "dagster.yaml"
-    if not instance_yaml.exists():
-        instance_yaml.write_text(INSTANCE_YAML)
+    install_instance_config(dagster_home)
 
 
 def _metadata_values(metadata: dict) -> dict:
@@ -58,7 +74,8 @@ def run_pipeline(paths: Paths, job_name: str | None = None) -> PipelineOutcome:
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
         )
-    outcome = PipelineOutcome(result.success, result.run_id)
+        alert = _alert(instance, result.run_id, paths)
+    outcome = PipelineOutcome(result.success, result.run_id, alert=alert)
     for event in result.all_events:
         if event.event_type == dg.DagsterEventType.ASSET_MATERIALIZATION:
             materialization = event.event_specific_data.materialization
@@ -73,3 +90,21 @@ def run_pipeline(paths: Paths, job_name: str | None = None) -> PipelineOutcome:
             error = event.step_failure_data.error
             outcome.failures.append(f"{event.step_key}: {error.message.strip() if error else ''}")
     return outcome
+
+
+def _alert(instance: dg.DagsterInstance, run_id: str, paths: Paths) -> str | None:
+    """The daemon's run-failure sensor does not watch in-process runs: alert here, through the
+    same de-duplicated path. A webhook that cannot be reached does not fail the command."""
+    import httpx
+
+    from orchestration.alerts import AlertSettings
+    from orchestration.defs.alerts.sensors import alert_on_run
+
+    run = instance.get_run_by_id(run_id)
+    if run is None:
+        return None
+    try:
+        delivery = alert_on_run(instance, run, AlertSettings.from_env(paths.home))
+    except httpx.HTTPError as error:
+        return f"alert not delivered: {error}"
+    return delivery.status if delivery is not None else None

@@ -12,8 +12,8 @@ returnops_pipeline = dg.define_asset_job(
     "blocking quality checks and publish the serving snapshot.",
 )
 
-# What the landing-zone sensor launches: the raw tables of the entities that got new files,
-# with their contract checks. Nothing downstream: dbt and publish stay out of sensor runs.
+# The raw tables with their contract checks, for a manual load (from the UI or `dg launch`);
+# live, the raw tables follow the landing sensor's reports by automation.
 ingest_job = dg.define_asset_job(
     name=INGEST_JOB_NAME,
     selection=dg.AssetSelection.groups("ingest"),

@@ -1,4 +1,5 @@
-"""Resources shared by every domain: where the warehouse and its neighbours live."""
+"""Resources shared by every domain: where the warehouse and its neighbours live; how runs
+execute."""
 
 import dagster as dg
 
@@ -17,4 +18,10 @@ class Warehouse(dg.ConfigurableResource):
 
 @dg.definitions
 def resources() -> dg.Definitions:
-    return dg.Definitions(resources={"warehouse": Warehouse(home=str(returnops_home()))})
+    # Every step of a run executes in the run's own process. The steps that matter all take
+    # the one slot of the `duckdb` pool, so a process per step (the multiprocess default) would
+    # buy no parallelism and cost a code-location import (dbt manifest, GX) per step.
+    return dg.Definitions(
+        resources={"warehouse": Warehouse(home=str(returnops_home()))},
+        executor=dg.in_process_executor,
+    )

@@ -1,4 +1,5 @@
-"""The landing-zone sensor: one run per tick for the entities with new files, never twice."""
+"""The landing-zone sensor: reports the landing assets of the entities with new files updated,
+never twice; the raw tables follow by automation."""
 
 import json
 import os
@@ -8,7 +9,9 @@ from pathlib import Path
 import dagster as dg
 
 from ingest.landing import loads_seen
-from orchestration.defs.ingest.assets import raw_assets
+from ingest.sources import ENTITIES
+from orchestration.conditions import RAW
+from orchestration.defs.ingest.assets import landing_specs, raw_assets
 from orchestration.defs.ingest.sensors import landing_zone_sensor
 from orchestration.defs.jobs import ingest_job
 from orchestration.defs.quality.source_checks import source_contract_checks
@@ -39,19 +42,35 @@ def drop(home: Path, name: str, text: str, age_seconds: float = 60) -> Path:
     return path
 
 
-def tick(home: Path, cursor: str | None) -> dg.SensorResult:
+def loaded_instance() -> dg.DagsterInstance:
+    """An instance in which every raw table has been materialized before (the steady state)."""
+    instance = dg.DagsterInstance.ephemeral()
+    for asset in raw_assets:
+        instance.report_runless_asset_event(dg.AssetMaterialization(asset.key))
+    return instance
+
+
+def tick(
+    home: Path, cursor: str | None, instance: dg.DagsterInstance | None = None
+) -> dg.SensorResult:
     context = dg.build_sensor_context(
-        cursor=cursor, resources={"warehouse": Warehouse(home=str(home))}
+        cursor=cursor,
+        resources={"warehouse": Warehouse(home=str(home))},
+        instance=instance or loaded_instance(),
     )
     return landing_zone_sensor(context)
 
 
-def selected(result: dg.SensorResult) -> set[str]:
-    (request,) = result.run_requests
-    return {key.to_user_string() for key in request.asset_selection}
+def reported(result: dg.SensorResult) -> set[str]:
+    """The raw tables the reported landings will bring in (landing/<table> -> raw/<table>)."""
+    return {f"raw/{event.asset_key.path[-1]}" for event in result.asset_events}
 
 
-def test_first_tick_requests_one_run_for_exactly_the_entities_with_files(tmp_path):
+def files(result: dg.SensorResult) -> dict[str, list[str]]:
+    return {e.asset_key.path[-1]: e.metadata["files"].value for e in result.asset_events}
+
+
+def test_first_tick_reports_exactly_the_entities_with_files(tmp_path):
     drop(tmp_path, "shopify/returns_2026-01-05.ndjson", json.dumps(RETURN) + "\n")
     drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV)
     drop(tmp_path, "wms/receipts_DC-WEST_2026-01-07.csv", RECEIPTS_CSV.replace("EAST", "WEST"))
@@ -59,12 +78,47 @@ def test_first_tick_requests_one_run_for_exactly_the_entities_with_files(tmp_pat
 
     result = tick(tmp_path, cursor=None)
 
-    assert len(result.run_requests) == 1
-    assert selected(result) == {"raw/shopify__returns", "raw/wms__receipts"}
-    assert result.run_requests[0].tags["returnops/new_files"] == "3"
-    assert result.run_requests[0].run_key.startswith("landing-")
+    assert result.run_requests == []  # the sensor launches nothing itself
+    assert all(isinstance(e, dg.AssetMaterialization) for e in result.asset_events)
+    assert {e.asset_key.path[0] for e in result.asset_events} == {"landing"}
+    assert reported(result) == {"raw/shopify__returns", "raw/wms__receipts"}
+    assert files(result)["wms__receipts"] == [
+        "wms/receipts_DC-EAST_2026-01-07.csv",
+        "wms/receipts_DC-WEST_2026-01-07.csv",
+    ]
+    (batch,) = {e.metadata["batch"].value for e in result.asset_events}
+    assert batch.startswith("landing-")
     # the sensor never opens (or creates) the warehouse
     assert not (tmp_path / "warehouse.duckdb").exists()
+
+
+def test_tables_never_loaded_are_left_to_automation(tmp_path):
+    # a fresh warehouse: automation loads every missing raw table whole, with the models
+    # downstream, in one run; reporting the history's files too would load it twice
+    drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV)
+    drop(tmp_path, "shopify/returns_2026-01-05.ndjson", json.dumps(RETURN) + "\n")
+    instance = dg.DagsterInstance.ephemeral()
+    instance.report_runless_asset_event(
+        dg.AssetMaterialization(dg.AssetKey(["raw", "wms__receipts"]))
+    )
+
+    first = tick(tmp_path, cursor=None, instance=instance)
+    nothing = tick(tmp_path, cursor=None, instance=dg.DagsterInstance.ephemeral())
+
+    assert reported(first) == {"raw/wms__receipts"}
+    assert nothing.asset_events == []
+    assert "never loaded (shopify__returns, wms__receipts)" in nothing.skip_reason.skip_message
+    assert loads_seen(nothing.cursor)  # the files are seen all the same
+    assert [c.get_label() for c in RAW.children] == ["eager", "never_loaded"]
+
+
+def test_raw_tables_are_automated_on_the_landing_updates():
+    assert all(asset.key.path[0] == "raw" for asset in raw_assets)
+    for asset in raw_assets:
+        spec = next(iter(asset.specs))
+        assert spec.automation_condition is RAW
+        assert [dep.asset_key.path[0] for dep in spec.deps] == ["landing"]
+    assert {spec.key.path[-1] for spec in landing_specs} == {e.table for e in ENTITIES}
 
 
 def test_cursor_round_trips_and_a_quiet_tick_skips_with_a_reason(tmp_path):
@@ -73,33 +127,33 @@ def test_cursor_round_trips_and_a_quiet_tick_skips_with_a_reason(tmp_path):
 
     second = tick(tmp_path, cursor=first.cursor)
 
-    assert second.run_requests == []
+    assert second.asset_events == []
     assert "No new files" in second.skip_reason.skip_message
     assert "1 seen before" in second.skip_reason.skip_message
     assert second.cursor == first.cursor
     assert list(loads_seen(second.cursor)) == ["wms/receipts_DC-EAST_2026-01-07.csv"]
 
 
-def test_a_new_file_triggers_again_for_its_entity_only(tmp_path):
+def test_a_new_file_is_reported_for_its_entity_only(tmp_path):
     drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV)
     first = tick(tmp_path, cursor=None)
 
     drop(tmp_path, "shopify/returns_2026-01-06.ndjson", json.dumps(RETURN) + "\n")
     third = tick(tmp_path, cursor=first.cursor)
 
-    assert selected(third) == {"raw/shopify__returns"}
-    assert third.run_requests[0].tags["returnops/new_files"] == "1"
-    assert third.run_requests[0].run_key != first.run_requests[0].run_key
+    assert reported(third) == {"raw/shopify__returns"}
+    assert files(third) == {"shopify__returns": ["shopify/returns_2026-01-06.ndjson"]}
+    assert third.asset_events[0].metadata["batch"] != first.asset_events[0].metadata["batch"]
     assert len(loads_seen(third.cursor)) == 2
 
 
-def test_a_re_tick_from_the_same_cursor_gives_the_same_run_key(tmp_path):
-    # if a tick's cursor update is lost, the repeated request carries the same run_key,
-    # which Dagster launches at most once
+def test_a_re_tick_from_the_same_cursor_gives_the_same_batch(tmp_path):
+    # if a tick's cursor update is lost, the repeated report names the same batch (and a
+    # second load of the same files lands nothing: the loader skips known checksums)
     drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV)
     first = tick(tmp_path, cursor=None)
     again = tick(tmp_path, cursor=None)
-    assert again.run_requests[0].run_key == first.run_requests[0].run_key
+    assert again.asset_events[0].metadata == first.asset_events[0].metadata
 
 
 def test_touched_file_with_same_content_skips_and_changed_content_triggers(tmp_path):
@@ -108,41 +162,43 @@ def test_touched_file_with_same_content_skips_and_changed_content_triggers(tmp_p
 
     drop(tmp_path, path.relative_to(tmp_path / "landing").as_posix(), RECEIPTS_CSV, 30)
     touched = tick(tmp_path, cursor=first.cursor)
-    assert touched.run_requests == []
+    assert touched.asset_events == []
     assert touched.cursor != first.cursor  # the new mtime is remembered: no rehash next tick
 
     second_row = "RCV-2,DC-EAST,2026-01-07 10:00:00,#5500002-R1,DRE-0002,1,\n"
     drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV + second_row, 10)
     changed = tick(tmp_path, cursor=touched.cursor)
-    assert selected(changed) == {"raw/wms__receipts"}
+    assert reported(changed) == {"raw/wms__receipts"}
 
 
 def test_a_file_still_being_written_waits_for_a_later_tick(tmp_path):
     drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV, age_seconds=0)
 
     early = tick(tmp_path, cursor=None)
-    assert early.run_requests == []
+    assert early.asset_events == []
     assert "still being written" in early.skip_reason.skip_message
     assert loads_seen(early.cursor) == {}
 
     drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV, age_seconds=60)
-    assert selected(tick(tmp_path, cursor=early.cursor)) == {"raw/wms__receipts"}
+    assert reported(tick(tmp_path, cursor=early.cursor)) == {"raw/wms__receipts"}
 
 
 def test_no_landing_zone_and_an_unreadable_cursor_are_handled(tmp_path):
     empty = tick(tmp_path, cursor="not json")
-    assert empty.run_requests == []
+    assert empty.asset_events == []
     assert "No landing zone" in empty.skip_reason.skip_message
 
     drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV)
-    assert selected(tick(tmp_path, cursor='{"v": 0}')) == {"raw/wms__receipts"}
+    assert reported(tick(tmp_path, cursor='{"v": 0}')) == {"raw/wms__receipts"}
 
 
-def test_the_requested_run_lands_the_new_files_and_checks_them(tmp_path):
+def test_the_reported_entities_land_their_new_files_and_are_checked(tmp_path):
     drop(tmp_path, "wms/receipts_DC-EAST_2026-01-07.csv", RECEIPTS_CSV)
-    (request,) = tick(tmp_path, cursor=None).run_requests
+    keys = {
+        dg.AssetKey(["raw", e.asset_key.path[-1]]) for e in tick(tmp_path, cursor=None).asset_events
+    }
     defs = dg.Definitions(
-        assets=raw_assets,
+        assets=[*landing_specs, *raw_assets],
         asset_checks=source_contract_checks,
         jobs=[ingest_job],
         resources={"warehouse": Warehouse(home=str(tmp_path))},
@@ -150,14 +206,15 @@ def test_the_requested_run_lands_the_new_files_and_checks_them(tmp_path):
 
     result = (
         defs.resolve_job_def(ingest_job.name)
-        .get_subset(asset_selection=set(request.asset_selection))
-        .execute_in_process(instance=dg.DagsterInstance.ephemeral(), tags=request.tags)
+        .get_subset(asset_selection=keys)
+        .execute_in_process(instance=dg.DagsterInstance.ephemeral())
     )
 
     assert result.success
     (materialization,) = result.asset_materializations_for_node("raw__wms__receipts")
     assert materialization.metadata["rows_landed"].value == 1
-    # only the selected entity ran, with its contract check
+    assert materialization.metadata["dagster/row_count"].value == 1
+    # only the reported entity ran, with its contract check
     assert [m.asset_key for m in result.get_asset_materialization_events()] == [
         dg.AssetKey(["raw", "wms__receipts"])
     ]

@@ -1,4 +1,12 @@
-"""One asset per source entity: the files of the landing zone, landed in `raw.*`."""
+"""One asset per source entity: the files of the landing zone, landed in `raw.*`.
+
+`landing/<source>__<entity>` are external assets, the files as they arrive; the landing-zone
+sensor reports them updated when files arrive (`defs/ingest/sensors.py`). `raw/<source>__<entity>`
+depends on its landing asset and is materialized by automation when that is updated (or when it
+was never loaded, on a fresh warehouse):
+the same tick requests the dbt models, checks and publish downstream, so a landing file flows to
+the serving snapshot in one run.
+"""
 
 from pathlib import Path
 
@@ -9,11 +17,33 @@ from ingest.contracts import Entity
 from ingest.loader import LoadResult, load_new_files
 from ingest.sources import ENTITIES
 from ingest.warehouse import connect
+from orchestration.conditions import RAW
 from orchestration.defs.resources import Warehouse
+from orchestration.freshness import raw_freshness_policy
 
 
 def raw_asset_key(entity: Entity) -> dg.AssetKey:
     return dg.AssetKey(["raw", entity.table])
+
+
+def landing_asset_key(entity: Entity) -> dg.AssetKey:
+    return dg.AssetKey(["landing", entity.table])
+
+
+def landing_spec(entity: Entity) -> dg.AssetSpec:
+    return dg.AssetSpec(
+        key=landing_asset_key(entity),
+        group_name="ingest",
+        kinds={"file", entity.format},
+        owners=["team:data-engineering"],
+        tags={"source": entity.source},
+        description=f"Files `landing/{entity.source}/{entity.pattern}` as they arrive "
+        f"({entity.format}): reported by `landing_zone_sensor` when files arrive (names, sizes, "
+        f"sha256), loaded into `raw.{entity.table}`.",
+    )
+
+
+landing_specs = [landing_spec(entity) for entity in ENTITIES]
 
 
 def newest_file(result: LoadResult, landing: Path) -> str | None:
@@ -21,6 +51,19 @@ def newest_file(result: LoadResult, landing: Path) -> str | None:
     read = [o.file for o in result.outcomes if o.status != "skipped"]
     stamped = [((landing / f).stat().st_mtime, f) for f in read if (landing / f).exists()]
     return max(stamped)[1] if stamped else (max(read) if read else None)
+
+
+def table_rows(con, entity: Entity) -> int | None:
+    """Rows of `raw.<entity>`; None when the table does not exist (nothing loaded yet)."""
+    (present,) = con.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' "
+        "and table_name = ? and table_catalog = current_database()",
+        [entity.table],
+    ).fetchone()
+    if not present:
+        return None
+    (rows,) = con.execute(f'select count(*) from raw."{entity.table}"').fetchone()
+    return int(rows)
 
 
 def load_metadata(entity: Entity, result: LoadResult, warehouse: Path, landing: Path) -> dict:
@@ -34,10 +77,16 @@ def load_metadata(entity: Entity, result: LoadResult, warehouse: Path, landing: 
         "newest_file": newest_file(result, landing) or "none (no new files)",
     }
     read = [o.file for o in result.outcomes if o.status != "skipped"]
-    if not read:
+    if not warehouse.exists():
         return metadata
-    # the loader's batch that read these files: its rejects by reason, from ops.rejects
     with connect(warehouse, read_only=True) as con:
+        # the table's rows after this load, counted by us (the catalogue's row count)
+        rows = table_rows(con, entity)
+        if rows is not None:
+            metadata["dagster/row_count"] = rows
+        if not read:
+            return metadata
+        # the loader's batch that read these files: its rejects by reason, from ops.rejects
         batch_id = batch_of_file(con, entity, read[0])
         batch = batch_summary(con, entity, batch_id) if batch_id else None
     if batch is not None:
@@ -54,6 +103,11 @@ def build_raw_asset(entity: Entity) -> dg.AssetsDefinition:
         kinds={"duckdb", entity.format},
         pool="duckdb",
         owners=["team:data-engineering"],
+        tags={"source": entity.source},
+        deps=[landing_asset_key(entity)],
+        automation_condition=RAW,
+        # fails when the source's tables have not been loaded for longer than its SLA (seed)
+        freshness_policy=raw_freshness_policy(entity.source),
         description=f"{entity.description} Files `landing/{entity.source}/{entity.pattern}`, "
         f"landed in `raw.{entity.table}`; bad rows go to `ops.rejects`.",
     )

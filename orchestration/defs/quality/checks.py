@@ -9,6 +9,7 @@ from collections.abc import Callable
 import dagster as dg
 import great_expectations as gx
 
+from orchestration.conditions import WITH_ITS_ASSET
 from orchestration.defs.quality.expectations import (
     LIFECYCLE_SUITES,
     RECOVERY_SUITES,
@@ -28,6 +29,8 @@ def mart_expectations_check(
         asset=dg.AssetKey(table),
         name=f"{table}_expectations",
         blocking=True,
+        pool="duckdb",  # a read-only connection still blocks a writer in another process
+        automation_condition=WITH_ITS_ASSET,  # runs with (after) its mart
         description=f"Great Expectations ({family} family): {names}.",
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:

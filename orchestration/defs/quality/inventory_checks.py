@@ -15,6 +15,7 @@ import great_expectations as gx
 import great_expectations.expectations as gxe
 
 from ingest.sources.wms import INVENTORY_STATES  # the states of DESIGN §4
+from orchestration.conditions import WITH_ITS_ASSET
 from orchestration.defs.quality.expectations import (
     Validation,
     check_result,
@@ -117,6 +118,7 @@ def build_inventory_check(table: str, description: str) -> dg.AssetChecksDefinit
         name=f"{table}_expectations",
         blocking=True,
         pool="duckdb",  # a read-only connection still blocks a writer in another process
+        automation_condition=WITH_ITS_ASSET,  # runs with (after) its mart
         description=description,
     )
     def _check(warehouse: Warehouse) -> dg.AssetCheckResult:

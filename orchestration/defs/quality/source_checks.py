@@ -28,6 +28,7 @@ from ingest.audit import BatchSummary, ContractAudit, audit_contract, batch_summ
 from ingest.contracts import Entity
 from ingest.sources import ENTITIES
 from ingest.warehouse import connect
+from orchestration.conditions import WITH_ITS_ASSET
 from orchestration.defs.ingest.assets import raw_asset_key
 from orchestration.defs.quality.expectations import validate_frame
 from orchestration.defs.resources import Warehouse
@@ -148,6 +149,7 @@ def build_contract_check(entity: Entity) -> dg.AssetChecksDefinition:
         name=f"{entity.table}_contract",
         blocking=True,
         pool="duckdb",  # any open connection, even read-only, blocks a writer elsewhere
+        automation_condition=WITH_ITS_ASSET,  # in the run that loads the table
         description=f"Great Expectations contract of `raw.{entity.table}`: required columns "
         "present, enums in their allowed set, numeric minimums, unique (_file, _row). Fails "
         "with ERROR (blocking) on a broken landed row; WARN when the latest batch rejected "

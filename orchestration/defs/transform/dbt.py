@@ -1,16 +1,31 @@
-"""The dbt project as Dagster assets: sources map onto the raw ingest assets."""
+"""The dbt project as Dagster assets: sources map onto the raw ingest assets.
+
+Models, seeds and their tests follow ingest by automation (`orchestration.conditions`): a model
+runs when anything upstream was updated, never on a blind cron, and each dbt test runs with its
+model, so a landing file flows through staging, the marts and their tests in the run that loads
+it. Marts carry a freshness policy from the SLAs of the sources feeding them
+(`orchestration.freshness`). After `dbt build`, every table it wrote is counted by our own
+query and the count is the materialization's `dagster/row_count`.
+"""
 
 import json
 import os
 import sys
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingest.paths import returnops_home
+from ingest.warehouse import connect
+from orchestration.conditions import MODEL, SEED, WITH_ITS_ASSET
+from orchestration.defs.resources import Warehouse
+from orchestration.freshness import derived_freshness_policy
 
 # dbt runs in a subprocess with its own working directory: pin RETURNOPS_HOME to the absolute
 # path the Python side uses, so both always open the same warehouse file.
@@ -24,7 +39,12 @@ if not dbt_project.manifest_path.exists():
     # Outside `dagster dev` (the CLI, tests, a fresh clone) there is no manifest yet: parse once.
     dbt_project.preparer.prepare(dbt_project)
 
+INDIRECT_SELECTION_ENV = "DBT_INDIRECT_SELECTION"
+
 LAYER_GROUPS = {"staging": "staging", "intermediate": "staging", "marts": "marts"}
+# seeds are rules and reference data that staging and the marts read: inputs, like staging
+SEED_GROUP = "staging"
+OWNERS = ["team:analytics-engineering"]
 
 
 def mart_models() -> tuple[str, ...]:
@@ -39,6 +59,53 @@ def mart_models() -> tuple[str, ...]:
     )
 
 
+def upstream_sources(manifest: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """For every node of the manifest, the dbt sources (by source name) upstream of it."""
+    parents = manifest["parent_map"]
+    memo: dict[str, frozenset[str]] = {}
+
+    def walk(uid: str) -> frozenset[str]:
+        if uid not in memo:
+            memo[uid] = frozenset()  # a cycle (none in dbt) ends here
+            source = manifest["sources"].get(uid)
+            found = {source["source_name"]} if source else set()
+            for parent in parents.get(uid, []):
+                found |= walk(parent)
+            memo[uid] = frozenset(found)
+        return memo[uid]
+
+    for uid in [*manifest["nodes"], *manifest["sources"]]:
+        walk(uid)
+    return memo
+
+
+_UPSTREAM: dict[int, dict[str, frozenset[str]]] = {}
+
+
+def _upstream(manifest: Mapping[str, Any]) -> dict[str, frozenset[str]]:
+    """`upstream_sources`, once per manifest object (the translator asks node by node)."""
+    if id(manifest) not in _UPSTREAM:
+        _UPSTREAM.clear()
+        _UPSTREAM[id(manifest)] = upstream_sources(manifest)
+    return _UPSTREAM[id(manifest)]
+
+
+@cache
+def _manifest() -> dict[str, Any]:
+    return json.loads(dbt_project.manifest_path.read_text())
+
+
+def feeding_sources(models: tuple[str, ...]) -> frozenset[str]:
+    """The sources upstream of any of these models (by name)."""
+    manifest = _manifest()
+    sources = _upstream(manifest)
+    wanted = set(models)
+    return frozenset().union(
+        *(sources.get(uid, frozenset()) for uid, n in manifest["nodes"].items()
+          if n["name"] in wanted)
+    )  # fmt: skip
+
+
 class ReturnopsTranslator(DagsterDbtTranslator):
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -48,12 +115,89 @@ class ReturnopsTranslator(DagsterDbtTranslator):
         if node["resource_type"] == "source":
             # the ingest assets own the raw tables: raw/<source>__<entity>
             return spec.replace_attributes(key=dg.AssetKey(["raw", node["identifier"]]))
-        layer = node["fqn"][1] if len(node["fqn"]) > 2 else "marts"
+        is_seed = node["resource_type"] == "seed"
+        if is_seed:
+            group = SEED_GROUP
+        else:
+            layer = node["fqn"][1] if len(node["fqn"]) > 2 else "marts"
+            group = LAYER_GROUPS.get(layer, layer)
+        materialized = node.get("config", {}).get("materialized", "seed")
+        description = (node.get("description") or "").strip() or (
+            f"dbt {node['resource_type']} `{node['name']}` ({materialized})."
+        )
+        freshness = None
+        if group == "marts" and node["resource_type"] == "model":
+            freshness = derived_freshness_policy(_upstream(manifest).get(unique_id, ()))
         return spec.replace_attributes(
             key=dg.AssetKey(node["name"]),
-            group_name=LAYER_GROUPS.get(layer, layer),
-            owners=["team:analytics-engineering"],
-        )
+            group_name=group,
+            owners=OWNERS,
+            description=description,
+            automation_condition=SEED if is_seed else MODEL,
+            freshness_policy=freshness,
+        ).merge_attributes(tags={"layer": group, "materialized": materialized})
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        # a dbt test runs with its model (requested in the same tick, so in the same run)
+        return spec._replace(automation_condition=WITH_ITS_ASSET) if spec else None
+
+
+@contextmanager
+def buildable_tests_only() -> Iterator[None]:
+    """dbt's indirect selection for the invocation started inside: `buildable`, unless set.
+
+    Automation builds subsets (the seeds alone on a fresh warehouse, one source's staging).
+    With dbt's default (`eager`) a subset also runs every test touching a selected node, such
+    as a relationships test from a model not built yet to a seed being built: it fails on the
+    missing table. `buildable` runs a test only when all its parents are selected or upstream
+    of the selection; a test left out is simply not evaluated in that run (dbt asset checks
+    are optional outputs) and runs with the next build that includes its parents."""
+    previous = os.environ.get(INDIRECT_SELECTION_ENV)
+    os.environ[INDIRECT_SELECTION_ENV] = previous or "buildable"
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(INDIRECT_SELECTION_ENV, None)
+
+
+class DbtBuildConfig(dg.Config):
+    full_refresh: bool = False  # rebuild incremental models from scratch (daily reconciliation)
+
+
+def table_row_counts(warehouse: Path) -> dict[str, int]:
+    """Rows of every base table of the warehouse by table name (the models dbt materializes
+    as tables or incrementally, and the seeds); views are not counted (that would run them)."""
+    if not warehouse.exists():
+        return {}
+    with connect(warehouse, read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where database_name = current_database() and not temporary"
+        ).fetchall()
+        counts = {}
+        for schema, table in tables:
+            (counts[table],) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
+    return counts
+
+
+def with_row_counts(
+    context: dg.AssetExecutionContext, events: list[Any], counts: Mapping[str, int]
+) -> Iterator[Any]:
+    """The dbt events, each model's output carrying `dagster/row_count` from our own count."""
+    for event in events:
+        if isinstance(event, dg.Output):
+            table = context.asset_key_for_output(event.output_name).path[-1]
+            if table in counts:
+                event = event.with_metadata({**event.metadata, "dagster/row_count": counts[table]})
+        yield event
 
 
 @dbt_assets(
@@ -62,8 +206,40 @@ class ReturnopsTranslator(DagsterDbtTranslator):
     project=dbt_project,
     pool="duckdb",
 )
-def returnops_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    yield from dbt.cli(["build"], context=context).stream()
+def returnops_dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    config: DbtBuildConfig,
+):
+    # Unit tests check the SQL, not the data: dbt's advice is to leave them out of production
+    # builds (tests/e2e/test_dbt_project.py runs them). They were a third of a small build.
+    args = [
+        "build",
+        "--exclude-resource-type",
+        "unit_test",
+        *(["--full-refresh"] if config.full_refresh else []),
+    ]
+    # The events are held until dbt exits: the row counts need the warehouse, which the dbt
+    # process holds while it runs (DuckDB lets one process in). A failed build still reports
+    # what it built before its error is raised.
+    events: list[Any] = []
+    error: Exception | None = None
+    try:
+        with buildable_tests_only():
+            invocation = dbt.cli(args, context=context)
+        for event in invocation.stream():
+            events.append(event)
+    except Exception as exc:  # re-raised below, after the partial results
+        error = exc
+    try:
+        counts = table_row_counts(warehouse.paths.warehouse)
+    except duckdb.Error as exc:
+        context.log.warning(f"row counts skipped: {exc}")
+        counts = {}
+    yield from with_row_counts(context, events, counts)
+    if error is not None:
+        raise error
 
 
 def dbt_executable() -> str:

@@ -1,0 +1,81 @@
+"""The automation conditions of the live pipeline, in one place (issue 7: event-driven refresh).
+
+One landing batch should become one run: the raw table, its contract check, the dbt models and
+tests downstream, the mart checks, the publish. Dagster's conditions count what *will be
+requested* in the same tick, so `eager()` chains do that, with two gaps filled here:
+
+- On its first evaluation a condition treats everything as already handled (enabling
+  automation does not rebuild the world), so `eager()` requests nothing on a fresh instance.
+  `never_built()` requests an asset that has never been materialized once everything it needs
+  exists or is requested in the same tick: on a fresh warehouse the first tick builds the
+  whole graph in one run.
+- A check without a condition is not requested with its asset. `WITH_ITS_ASSET` requests a check
+  whenever its asset is requested (and after any other update of it).
+"""
+
+import dagster as dg
+
+AC = dg.AutomationCondition
+
+
+def never_built() -> dg.AutomationCondition:
+    """Never materialized, everything it reads exists (or comes in this tick), not running, not
+    failed last time (a failed first build waits for news instead of retrying every tick)."""
+    return (
+        AC.missing() & ~AC.any_deps_missing() & ~AC.in_progress() & ~AC.execution_failed()
+    ).with_label("never_built")
+
+
+def _deps_blocking_checks_in_progress() -> dg.AutomationCondition:
+    return AC.any_deps_match(AC.any_checks_match(AC.in_progress(), blocking_only=True)).with_label(
+        "any_deps_blocking_checks_in_progress"
+    )
+
+
+# raw/*: new files reported on the landing asset; or a table never loaded (its landing asset may
+# never have been reported: an entity without files still lands as an empty table)
+RAW = (
+    AC.eager()
+    | (AC.missing() & ~AC.in_progress() & ~AC.execution_failed()).with_label("never_loaded")
+).with_label("on_new_files")
+
+# dbt models: anything upstream updated; never while a blocking check of an input has yet to
+# execute in its run (dbt waits for the raw table's contract verdict)
+MODEL = ((AC.eager() | never_built()) & ~_deps_blocking_checks_in_progress()).with_label(
+    "eager_after_deps_checks"
+)
+
+# dbt seeds have no upstream: loaded when missing and whenever the CSV changes (dbt's checksum
+# is the asset's code version)
+SEED = (
+    (AC.missing() & ~AC.in_progress() & ~AC.execution_failed()).with_label("missing")
+    | AC.code_version_changed()
+).with_label("seed_missing_or_changed")
+
+# the serving publish and the exception alerts: after the marts, never past a failed blocking
+# check. A check requested in the same tick gates them inside the run; a failed one not rerun
+# holds them. (`all_deps_blocking_checks_passed()` would say the same, but it reads whether a
+# check "will be requested" before every check of the tick is evaluated, and then waits a run.)
+AFTER_BLOCKING_CHECKS = (
+    (AC.eager() | never_built())
+    & ~AC.any_deps_match(
+        AC.any_checks_match(AC.check_failed() & ~AC.will_be_requested(), blocking_only=True)
+    ).with_label("any_deps_blocking_checks_failed")
+).with_label("eager_after_blocking_checks")
+
+# a check runs in the run that builds its asset, and after any other update of it
+WITH_ITS_ASSET = (AC.eager() | AC.any_deps_match(AC.will_be_requested())).with_label(
+    "with_its_asset"
+)
+
+# the per-source freshness checks: after any load (the data clock moves), and hourly (the wall
+# clock moves when nothing arrives at all)
+HOURLY = "0 * * * *"
+AFTER_ANY_LOAD_OR_HOURLY = (
+    (
+        (AC.any_deps_updated() | AC.cron_tick_passed(HOURLY)).since_last_handled()
+        | AC.any_deps_match(AC.will_be_requested())
+    )
+    & ~AC.any_deps_in_progress()
+    & ~AC.in_progress()
+).with_label("after_any_load_or_hourly")

@@ -1,0 +1,17 @@
+"""Settings of the live deployment read from the environment (paths come from `ingest.paths`)."""
+
+import os
+
+# How often the daemon evaluates our sensors (landing zone, automation conditions, alerts).
+# Dagster's sensor loop turns at most every 5 s, so values below 5 act as 5.
+SENSOR_INTERVAL_ENV = "RETURNOPS_SENSOR_INTERVAL_SECONDS"
+DEFAULT_SENSOR_INTERVAL_SECONDS = 30
+
+
+def sensor_interval_seconds(default: int = DEFAULT_SENSOR_INTERVAL_SECONDS) -> int:
+    """`RETURNOPS_SENSOR_INTERVAL_SECONDS` (tests set a few seconds), else `default`."""
+    text = os.environ.get(SENSOR_INTERVAL_ENV, "").strip()
+    try:
+        return max(1, int(text)) if text else default
+    except ValueError:
+        return default
