@@ -113,8 +113,30 @@ def simulate(
             help="Inject the operational problems and malformed rows the platform must reveal.",
         ),
     ] = True,
+    live: Annotated[
+        bool,
+        typer.Option(
+            "--live",
+            help="Keep landing new files until Ctrl-C, continuing the history in the landing "
+            "zone (made with the same --scale, --seed, --problems); --days is not used.",
+        ),
+    ] = False,
+    rate: Annotated[float, typer.Option(min=0.1, help="With --live: records a second.")] = 50.0,
 ) -> None:
     """Write source files in their real formats into the landing zone, and the ground truth."""
+    if live:
+        from ingest.live import LiveError, run_live
+
+        try:
+            state = run_live(
+                get_paths(home).home, rate, scale, seed, problems,
+                on_ready=console.print, on_tick=lambda t: console.print(t.line()),
+            )  # fmt: skip
+        except LiveError as error:
+            console.print(f"[red]{error}[/]")
+            raise typer.Exit(code=1) from None
+        console.print(f"Stopped at {state.sim_time}: {state.records:,} live records so far")
+        return
     simulate_into(get_paths(home), days, scale, seed, progress=progress, problems=problems)
 
 
@@ -144,6 +166,54 @@ def demo(
     # the sandbox first, so the first run's write-back finds the channels
     code = serve(paths, host, dagster_port, streamlit_port, console, run=lambda: run_into(paths))
     raise typer.Exit(code=code)
+
+
+@app.command()
+def alerts(
+    home: HomeOption = None,
+    test: Annotated[
+        bool, typer.Option("--test", help="Post a test alert to the configured webhook.")
+    ] = False,
+    limit: Annotated[int, typer.Option(min=1, help="Alert log entries to show.")] = 20,
+) -> None:
+    """The alert log (what was posted, how often it recurred, what resolved); `--test` posts
+    a test message to RETURNOPS_ALERT_WEBHOOK_URL."""
+    from datetime import UTC, datetime
+
+    from orchestration.alerts import WEBHOOK_URL_ENV, Alert, AlertSettings, fingerprint
+
+    settings = AlertSettings.from_env(get_paths(home).home)
+    if test:
+        if not settings.webhook_url:
+            console.print(f"[red]{WEBHOOK_URL_ENV} is not set: nowhere to post[/]")
+            raise typer.Exit(code=1)
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        delivery = settings.send(
+            Alert(
+                kind="test",
+                severity="warning",
+                title="returnops test alert: the webhook works",
+                lines=(f"sent by `returnops alerts --test` at {now}",),
+                fields={"home": str(settings.log_path.parent)},
+                fingerprints=(fingerprint("test", now),),
+            )
+        )
+        console.print(f"test alert: {delivery.status}")
+    entries = settings.log.entries(limit)
+    table = Table(
+        "last seen", "kind", "title", "times", "resolved", title=f"alert log {settings.log_path}"
+    )
+    for entry in entries:
+        table.add_row(
+            entry["last_seen"],
+            entry["kind"],
+            entry["title"],
+            str(entry["occurrences"]),
+            entry["resolved_at"] or "",
+        )
+    console.print(table if entries else f"no alerts recorded in {settings.log_path}")
+    if not settings.webhook_url:
+        console.print(f"{WEBHOOK_URL_ENV} is not set: alerts are logged by Dagster, not posted")
 
 
 def _register_subcommands() -> None:
