@@ -61,7 +61,13 @@ def test_demo_serves_all_three_and_stops_on_ctrl_c(tmp_path):
         assert demo.wait(timeout=60) == 0
     finally:
         if demo.poll() is None:
-            demo.kill()
+            # Ctrl-C first: the demo stops the servers it started in sessions of their own,
+            # which a kill of the demo alone would leave running
+            demo.send_signal(signal.SIGINT)
+            try:
+                demo.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                demo.kill()
     for url in urls:
         with pytest.raises(httpx.ConnectError):
             httpx.get(url, timeout=5)
