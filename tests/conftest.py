@@ -1,10 +1,13 @@
-"""How the suite is spread over the CPUs (pytest-xdist, `--dist loadgroup`, see pyproject).
+"""How the suite is spread over the CPUs (pytest-xdist, two workers, see pyproject).
 
-The expensive part of the suite is a few end-to-end pipeline runs behind shared fixtures. Every
-test is tied to a group: the tests sharing one of those homes run in one worker, so the home is
-built once; any other test stays with its module, whose module fixtures are built once too. The
-end-to-end groups are queued first so that the long ones do not start last and leave one worker
-idle at the end.
+The expensive part of the suite is a few end-to-end pipeline runs behind shared session
+fixtures. The tests of one module run in one worker (their module fixtures are built once), and
+the modules sharing one of those homes run in the same worker too, so the home is built once and
+the tests that run the pipeline again on it never run at the same time. The end-to-end modules are
+queued first so that the long ones do not start last and leave one worker idle at the end.
+
+xdist's own `--dist loadgroup` would do this from marks, but with pytest 9.2 it no longer sees
+them (it renames `item._nodeid`, which pytest no longer reads): hence a scheduler of our own.
 """
 
 import os
@@ -12,24 +15,47 @@ import sys
 from pathlib import Path
 
 import pytest
+from xdist.scheduler import LoadScopeScheduling
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-# session fixtures of tests/e2e/conftest.py that run the whole pipeline
-SHARED_HOMES = ("acceptance_home", "pipeline_home", "micro_batch")
+# session fixtures of tests/e2e/conftest.py that run the whole pipeline, and the modules using
+# them (checked at collection: a module using one and missing here stops the session)
+SHARED_HOMES = {
+    "acceptance_home": (
+        "tests/e2e/test_marts_lifecycle.py",
+        "tests/e2e/test_marts_inventory.py",
+        "tests/e2e/test_dashboard_truth.py",
+    ),
+    "pipeline_home": ("tests/e2e/test_pipeline.py", "tests/e2e/test_dashboard_browser.py"),
+    "micro_batch": (
+        "tests/e2e/test_incremental.py",
+        "tests/e2e/test_inventory_incremental.py",
+        "tests/e2e/test_dbt_project.py",
+    ),
+}
+GROUP_OF_MODULE = {module: home for home, modules in SHARED_HOMES.items() for module in modules}
 
 
-def group_of(item: pytest.Item) -> str:
-    fixtures = getattr(item, "fixturenames", ())
-    for home in SHARED_HOMES:
-        if home in fixtures:
-            return home
-    return item.nodeid.split("::")[0]
+class SharedHomeScheduling(LoadScopeScheduling):
+    """One scope per module, except the modules of a shared home: one scope for them all."""
+
+    def _split_scope(self, nodeid: str) -> str:
+        module = nodeid.split("::", 1)[0]
+        return GROUP_OF_MODULE.get(module, module)
 
 
-@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log) -> LoadScopeScheduling:
+    return SharedHomeScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
-        item.add_marker(pytest.mark.xdist_group(group_of(item)))
+        module = item.nodeid.split("::", 1)[0]
+        for home in SHARED_HOMES:
+            if home in getattr(item, "fixturenames", ()) and GROUP_OF_MODULE.get(module) != home:
+                raise pytest.UsageError(
+                    f"{module} uses {home}: add it to SHARED_HOMES in tests/conftest.py"
+                )
     # stable: within each half the collection order is kept
     items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
 
