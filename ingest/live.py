@@ -137,22 +137,13 @@ class LiveEngine(Engine):
 
     def __init__(self, landing: Path, truth: Path, history: int, scale, seed, scenario):
         super().__init__(landing, truth, history, scale, seed, scenario)
-        self.horizon = self.start + (history + HORIZON_DAYS) * DAY
+        self.horizon = self.schedule_until = self.start + (history + HORIZON_DAYS) * DAY
         self.history = history
         self.day = -1  # the day being run; -1: the opening count is still to write
         self.live = False
         self.steps = 0
         self.emit: Callable[[list[FileBuffer]], None] = lambda buffers: None
         self.verify: Callable[[list[FileBuffer]], None] = lambda buffers: None
-
-    def at(self, ts: int, action: Callable, *args, case=None, prio: int = 0) -> bool:
-        if ts >= self.horizon:
-            return False
-        if case is not None:
-            case.pending += 1
-        heapq.heappush(self._queue, (ts, prio, self._seq, action, args, case))
-        self._seq += 1
-        return True
 
     # ------------------------------------------------------------------ stepping
     def buffered(self) -> int:

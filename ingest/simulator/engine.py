@@ -63,6 +63,8 @@ class Engine:
         self.rules = rules or Rules()
         self.start = day_start(START)
         self.end = self.start + days * DAY
+        # nothing is scheduled at or after this (the live simulator moves it past the end)
+        self.schedule_until = self.end
         self.now = self.start - DAY
         self.today = day_text(self.now)  # the day being simulated: names today's files
         self.rng = Random(seed)
@@ -90,7 +92,7 @@ class Engine:
         """Run `action(*args)` at `ts`; nothing at or after the end of the window runs.
 
         With `case`, the case stays open (its truth unwritten) until the action has run."""
-        if ts >= self.end:
+        if ts >= self.schedule_until:
             return False
         if case is not None:
             case.pending += 1
