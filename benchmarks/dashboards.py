@@ -427,6 +427,22 @@ def synthetic_snapshot(path: Path, scale: float, days: int) -> Path:
             " max(initiated_at) as newest_occurred_at, max(initiated_at) as newest_recorded_at,"
             " max(initiated_at) as newest_loaded_at from fct_return_lines group by source"
         )
+        # the platform's own latency: ~100 landed files a day per unit of scale (the simulator's
+        # batch files are ~25 a day at scale 1; a live feed writes far more, smaller ones)
+        con.execute(
+            """
+            create table platform_file_latency as
+            select 'file-' || i as file, 'wms__receipts' as entity,
+                   $start::timestamp + to_seconds(i * 864 / $scale) as landed_at,
+                   landed_at + interval 5 second as loaded_at,
+                   landed_at + to_seconds(20 + i % 50) as published_at,
+                   (20 + i % 50)::double as serving_seconds,
+                   case when i % 3 = 0 then (40 + i % 70)::double end as channel_seconds,
+                   i % 3 = 0 as is_stock_moving
+            from range($files) t(i)
+            """,
+            {"start": start, "scale": max(1, int(scale)), "files": 100 * max(1, int(scale)) * days},
+        )
         con.execute(
             "create table _snapshot as select now()::timestamp as published_at,"
             " 'synthetic' as version"

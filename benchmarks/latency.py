@@ -4,8 +4,8 @@ Simulates a history (`--scale`, `--days`) into a work directory, starts the chan
 free loopback port (the write-back pushes to it), runs the pipeline once over the history, then
 starts `returnops simulate --live --rate R` as its own process and, for `--seconds`, runs the
 pipeline in a loop (ingest → dbt build → checks → publish → write-back, in this process, through
-Dagster) as new files land. After each run the files it published are recorded in
-`ops.file_latency` (`orchestration.latency.record_published`). When time is up the live
+Dagster) as new files land. Each publish records the files it serves for the first time in
+`ops.file_latency` (`orchestration.publish`). When time is up the live
 simulator is stopped and one last run publishes what landed meanwhile.
 
 It prints, over the live files only, landing-to-serving p50/p95 (the file's mtime to the
@@ -47,7 +47,6 @@ from orchestration.demo import sandbox_command, wait_until_up  # noqa: E402
 from orchestration.latency import (  # noqa: E402
     Distribution,
     channel_latencies,
-    record_published,
     serving_latencies,
 )
 from orchestration.pipeline import run_pipeline  # noqa: E402
@@ -122,13 +121,8 @@ def run_once(paths: Paths, number: int) -> tuple[bool, int, float]:
     # dbt's per-node lines would bury the figures: they go to the work dir's pipeline.log
     with (paths.home / "pipeline.log").open("a") as log, contextlib.redirect_stdout(log):
         outcome = run_pipeline(paths)
-    recorded = 0
-    if paths.serving.exists():
-        with connect(paths.serving, read_only=True) as con:
-            published_at, version = con.execute(
-                "select published_at, version from main._snapshot"
-            ).fetchone()
-        recorded = record_published(paths.warehouse, paths.landing, published_at, version)
+    # the publish records the files it serves first (orchestration.publish)
+    recorded = int(outcome.materialized.get("serving_snapshot", {}).get("files_newly_served", 0))
     seconds = time.perf_counter() - started
     verdict = "ok" if outcome.success else f"[red]failed[/] {'; '.join(outcome.failures)[:300]}"
     console.print(f"run {number}: {seconds:5.1f} s, {recorded} files newly served, {verdict}")

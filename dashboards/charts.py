@@ -280,6 +280,41 @@ def latency_distribution(df: pd.DataFrame, order: Sequence[str]) -> go.Figure:
     return _layout(fig, "Latency from the physical event")
 
 
+def platform_latency(df: pd.DataFrame, width: float, targets: dict[str, float]) -> go.Figure:
+    """Files per bin of seconds from landing, one overlaid series per latency (`latency`,
+    `bin_start`, `files`, bins `width` seconds wide), each latency's p95 target a dashed line."""
+    fig = go.Figure()
+    df = _floats(df, ["bin_start", "files"])
+    for latency in [*targets, *sorted(set(df["latency"]) - set(targets))]:
+        part = df[df["latency"] == latency]
+        if len(part):
+            fig.add_trace(
+                go.Bar(
+                    name=latency,
+                    x=part["bin_start"] + width / 2,
+                    y=part["files"],
+                    width=width,
+                    opacity=0.6,
+                    hovertemplate=f"{latency}: %{{y}} files<extra></extra>",
+                )
+            )
+    for n, (latency, target) in enumerate(targets.items()):
+        fig.add_vline(
+            x=target,
+            line_dash="dash",
+            annotation_text=f"{latency} p95 target {target:g} s",
+            annotation_position="top right" if n % 2 else "top left",
+        )
+    return _layout(
+        fig,
+        "Platform latency per landed file",
+        barmode="overlay",
+        bargap=0,
+        xaxis_title="Seconds from landing",
+        yaxis_title="Files",
+    )
+
+
 def stock_gaps_by_channel(df: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         [

@@ -10,6 +10,9 @@ The `rpt_` rollups at the end are the one the pipeline publishes today
 at scale (medians cannot be summed, so an unfiltered view would otherwise sort millions of rows
 on every cold load). `dashboards.rollups.ROLLUPS` gives the SQL that defines each derived rollup
 from the facts.
+
+Last, `platform_file_latency` is no mart: the publish step writes it beside them (the platform's
+own latency per landed file: landing to serving, landing to channel, in seconds).
 """
 
 from __future__ import annotations
@@ -135,6 +138,12 @@ CONTRACT: dict[str, dict[str, str]] = {
     "rpt_source_freshness": {
         "source": "varchar", "newest_occurred_at": TS, "newest_recorded_at": TS,
         "newest_loaded_at": TS,
+    },
+    # not a mart: the publish step's own table (orchestration.latency), one row per loaded file
+    "platform_file_latency": {
+        "file": "varchar", "entity": "varchar", "landed_at": TS, "loaded_at": TS,
+        "published_at": TS, "serving_seconds": "double", "channel_seconds": "double",
+        "is_stock_moving": "boolean",
     },
 }  # fmt: skip
 

@@ -100,6 +100,11 @@ def hours(value: float | None) -> str:
     return DASH if _missing(value) else f"{float(value):.1f} h"
 
 
+def seconds(value: float | None) -> str:
+    """Seconds with one decimal; a dash when there is nothing to measure."""
+    return DASH if _missing(value) else f"{float(value):,.1f} s"
+
+
 def count(value: float | None) -> str:
     return DASH if _missing(value) else f"{int(round(float(value))):,}"
 

@@ -9,6 +9,16 @@ Beside the marts, the snapshot carries the write-back's progress when the wareho
 with one row per correction a request carried; bodies cut to `AUDIT_BODY_CHARS`, the whole
 exchange stays in the warehouse). After a write-back pass, `refresh_writeback_tables` republishes
 the current snapshot with just those two tables renewed, so the dashboards see the pass at once.
+
+The snapshot also carries the platform's own latency, `platform_file_latency` (one row per
+loaded file: landing to serving and landing to channel, `orchestration.latency`), including the
+files this very snapshot serves for the first time. Their publish time has to be in the file
+before it is swapped in, so it is decided once the marts are copied (the swap follows within
+milliseconds: only the small latency table is written in between), the new files are timed
+with it in the staging file, and they are recorded in `ops.file_latency` only after the swap:
+a publish that fails leaves neither a snapshot nor a record of one. The warehouse is attached
+read-only for the copy; the record is one short write connection after it. The republish after
+a write-back pass renews the table too, which brings the files' landing-to-channel seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +34,7 @@ from pathlib import Path
 import duckdb
 
 from ingest.warehouse import connect
+from orchestration.latency import record_files, unrecorded_files, write_platform_table
 
 # A Shopify request carries up to 250 corrections: unnested, its bodies would repeat 250 times.
 AUDIT_BODY_CHARS = 2000
@@ -52,13 +63,26 @@ class Snapshot:
     version: str
     published_at: datetime
     row_counts: dict[str, int]
+    latency_rows: int = 0  # rows of `platform_file_latency` (every recorded file)
+    files_recorded: int = 0  # files this snapshot serves for the first time
 
 
-def publish_snapshot(warehouse: Path, serving: Path, tables: Sequence[str]) -> Snapshot:
-    """Copy `marts.<table>` for each table into a fresh file and publish it onto `serving`."""
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def publish_snapshot(
+    warehouse: Path, serving: Path, tables: Sequence[str], landing: Path | None = None
+) -> Snapshot:
+    """Copy `marts.<table>` for each table into a fresh file and publish it onto `serving`.
+
+    With `landing`, the files loaded before this publish began and not yet served are timed
+    with this snapshot (their mtimes under `landing` are when they landed): in its
+    `platform_file_latency`, and in `ops.file_latency` once it is swapped in. Without it the
+    snapshot carries the files recorded so far and records none."""
     serving.parent.mkdir(parents=True, exist_ok=True)
     version = uuid.uuid4().hex
-    published_at = datetime.now(UTC).replace(tzinfo=None)
+    started = _now()  # the marts hold no file loaded after this
     staging = serving.with_name(f".{serving.stem}.{version}.duckdb")
     row_counts: dict[str, int] = {}
     try:
@@ -69,6 +93,13 @@ def publish_snapshot(warehouse: Path, serving: Path, tables: Sequence[str]) -> S
                 con.execute(f"create table main.{table} as select * from warehouse.marts.{table}")
                 (row_counts[table],) = con.execute(f"select count(*) from main.{table}").fetchone()
             row_counts |= _copy_writeback_tables(con)
+            published_at = _now()  # the content is complete: what is left takes milliseconds
+            pending = (
+                []
+                if landing is None
+                else unrecorded_files(con, landing, started, published_at, version, "warehouse")
+            )
+            latency_rows = write_platform_table(con, "warehouse", pending)
             con.execute("detach warehouse")
             con.execute(
                 "create table main._snapshot as select ?::timestamp as published_at, "
@@ -78,7 +109,9 @@ def publish_snapshot(warehouse: Path, serving: Path, tables: Sequence[str]) -> S
         os.replace(staging, serving)
     finally:
         staging.unlink(missing_ok=True)
-    return Snapshot(serving, version, published_at, row_counts)
+    # after the swap: only a snapshot readers can see is recorded as published
+    recorded = record_files(warehouse, pending)
+    return Snapshot(serving, version, published_at, row_counts, latency_rows, recorded)
 
 
 def _exists_in_warehouse(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
@@ -102,7 +135,8 @@ def _copy_writeback_tables(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
 
 
 def refresh_writeback_tables(warehouse: Path, serving: Path) -> Snapshot | None:
-    """Republish the current snapshot with its write-back tables renewed; None when there is no
+    """Republish the current snapshot with its write-back tables and its platform latency
+    renewed (a pass's acks give files their landing-to-channel seconds); None when there is no
     snapshot yet (the next full publish carries them)."""
     if not serving.exists():
         return None
@@ -114,6 +148,8 @@ def refresh_writeback_tables(warehouse: Path, serving: Path) -> Snapshot | None:
             escaped = str(warehouse).replace("'", "''")
             con.execute(f"attach '{escaped}' as warehouse (read_only)")
             row_counts = _copy_writeback_tables(con)
+            # the files this snapshot serves were recorded when it was published
+            latency_rows = write_platform_table(con, "warehouse")
             con.execute("detach warehouse")
             (published_at,) = con.execute("select max(published_at) from main._snapshot").fetchone()
             con.execute("update main._snapshot set version = ?", [version])
@@ -121,4 +157,4 @@ def refresh_writeback_tables(warehouse: Path, serving: Path) -> Snapshot | None:
         os.replace(staging, serving)
     finally:
         staging.unlink(missing_ok=True)
-    return Snapshot(serving, version, published_at, row_counts)
+    return Snapshot(serving, version, published_at, row_counts, latency_rows)

@@ -3,6 +3,13 @@ oversell-risk and hidden stock by channel and SKU, stock by state and node.
 
 Sync events are filtered by the day of the physical event, channel, node and category; the stock
 gaps (latest only) by channel and category; positions by node, category and the end date.
+
+The platform's own latency (`platform_file_latency`, written by the publish step: one row per
+loaded file) is read unfiltered. It is about files, not returns: a file carries many channels,
+nodes and categories, so those filters do not apply, and the sidebar's date range is one of
+business events (bounded by the marts' event dates) while a file's landing time is the
+platform's wall clock. The two agree in production but not on a simulated history replayed in
+compressed time, where a landed-date filter would silently hide every file.
 """
 
 from __future__ import annotations
@@ -165,6 +172,72 @@ def stock_by_state(snapshot_version: str, filters: Filters = NO_FILTERS) -> pd.D
         return fetch(con, STOCK_BY_STATE, values(filters))
 
 
+# ---- the platform's own latency -----------------------------------------------------------------
+
+# p95 targets, as the latency benchmark (benchmarks/latency.py) checks them
+SERVING_TARGET_SECONDS, CHANNEL_TARGET_SECONDS = 60.0, 90.0
+SERVING, CHANNEL = "Landing → serving", "Landing → channel"
+TARGETS = {SERVING: SERVING_TARGET_SECONDS, CHANNEL: CHANNEL_TARGET_SECONDS}
+HISTOGRAM_BINS = 40  # at most, over the longest latency
+# bin widths in seconds that read well on an axis; beyond a day, whole days
+NICE_WIDTHS = (1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400)
+
+PLATFORM_SUMMARY = """
+    select count(*)                                 as files,
+           quantile_cont(serving_seconds, 0.5)      as serving_p50,
+           quantile_cont(serving_seconds, 0.95)     as serving_p95,
+           max(serving_seconds)                     as serving_max,
+           count(*) filter (where is_stock_moving)  as stock_moving_files,
+           count(channel_seconds)                   as channel_files,
+           quantile_cont(channel_seconds, 0.5)      as channel_p50,
+           quantile_cont(channel_seconds, 0.95)     as channel_p95,
+           max(channel_seconds)                     as channel_max
+    from platform_file_latency
+"""
+
+PLATFORM_HISTOGRAM = f"""
+    with seconds as (
+        select '{SERVING}' as latency, serving_seconds as seconds from platform_file_latency
+        union all
+        select '{CHANNEL}' as latency, channel_seconds as seconds from platform_file_latency
+    )
+    select latency, floor(seconds / $width) * $width as bin_start, count(*) as files
+    from seconds
+    where seconds is not null
+    group by all
+    order by latency desc, bin_start
+"""
+
+
+@cached
+def platform_latency(snapshot_version: str) -> dict[str, float | int | None]:
+    """Files timed, and p50 / p95 / max seconds from landing to serving and to the channel
+    (percentiles interpolated between closest ranks, as the benchmark computes them)."""
+    with serving_connection() as con:
+        row = fetch(con, PLATFORM_SUMMARY).iloc[0]
+    return {
+        name: None if pd.isna(value) else int(value) if name.endswith("files") else float(value)
+        for name, value in row.items()
+    }
+
+
+def bin_width(summary: dict[str, float | int | None], bins: int = HISTOGRAM_BINS) -> float:
+    """The narrowest readable bin width that covers the longest latency in `bins` bins."""
+    longest = max((summary[k] or 0.0 for k in ("serving_max", "channel_max")), default=0.0)
+    for width in NICE_WIDTHS:
+        if longest / width <= bins:
+            return float(width)
+    return float(NICE_WIDTHS[-1] * -(-longest // (NICE_WIDTHS[-1] * bins)))
+
+
+@cached
+def platform_latency_histogram(snapshot_version: str, width: float) -> pd.DataFrame:
+    """Files per `width`-second bin (`bin_start`) of each latency: binned here, so the page
+    sends bars rather than one value per file."""
+    with serving_connection() as con:
+        return fetch(con, PLATFORM_HISTOGRAM, {"width": width})
+
+
 def headlines(snapshot_version: str, filters: Filters = NO_FILTERS) -> dict[str, object]:
     gaps = gaps_by_channel(snapshot_version, filters)
     latency = latency_by_channel(snapshot_version, filters)
@@ -182,3 +255,6 @@ def load(snapshot_version: str, filters: Filters) -> None:
     gaps_by_channel(snapshot_version, filters)
     gaps_by_sku(snapshot_version, filters)
     stock_by_state(snapshot_version, filters)
+    summary = platform_latency(snapshot_version)
+    if summary["files"]:
+        platform_latency_histogram(snapshot_version, bin_width(summary))

@@ -249,6 +249,22 @@ def latency_tiles(marts: Marts, f: Filters) -> dict[str, float | None]:
     return tiles
 
 
+def platform_latency(marts: Marts) -> dict[str, float | int | None]:
+    """The platform's own latency over every file: no page filter applies to it."""
+    df = marts["platform_file_latency"]
+    numbers: dict[str, float | int | None] = {
+        "files": len(df),
+        "stock_moving_files": int(df["is_stock_moving"].astype(bool).sum()),
+    }
+    for key in ("serving", "channel"):
+        seconds = df[f"{key}_seconds"].dropna().astype(float)
+        numbers[f"{key}_files"] = len(seconds)
+        for name, q in (("p50", 0.5), ("p95", 0.95)):  # pandas' default: linear interpolation
+            numbers[f"{key}_{name}"] = float(seconds.quantile(q)) if len(seconds) else None
+        numbers[f"{key}_max"] = float(seconds.max()) if len(seconds) else None
+    return numbers
+
+
 # ---- recovery ------------------------------------------------------------------------------------
 
 

@@ -5,7 +5,8 @@ being written (`dashboards.contract.CONTRACT`: table -> columns and types, exact
 names). This module holds a deterministic retailer in miniature: 36 return lines over five weeks
 in four channels, three nodes and three categories, with every other mart derived from those
 lines the way the doc describes it (refunds from the lines, backlog from receipts and
-inspections, recovery from dispositions, exceptions, stock gaps and corrections...).
+inspections, recovery from dispositions, exceptions, stock gaps and corrections...), and the
+publish step's `platform_file_latency` for eight landed files.
 
 Tests compute what a page should show from these DataFrames with pandas, never through the
 page's SQL. `write_snapshot` writes any set of them as a serving file the way the pipeline
@@ -471,6 +472,41 @@ def _sales(as_of: datetime) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+# The publish step's per-file latency: (file, entity, seconds landed before as_of, to loaded,
+# to published, to the first channel ack or None).
+PLATFORM_FILES = (
+    ("wms/receipts_01.csv", "wms__receipts", 3600, 8, 31, 52),
+    ("wms/inspections_01.csv", "wms__inspections", 3590, 5, 21, 70),
+    ("shopify/orders_01.ndjson", "shopify__orders", 3580, 4, 11, None),
+    ("amazon/returns_01.tsv", "amazon__customer_returns", 1800, 12, 47, 101),
+    ("pos/store_returns_01.csv", "pos__store_returns", 1795, 20, 64, None),  # no ack yet
+    ("carrier/trackers_01.json", "carrier__trackers", 900, 3, 19, None),
+    ("wms/adjustments_01.csv", "wms__adjustments", 600, 9, 38, 83),
+    ("finance/refunds_01.json", "finance__payment_refunds", 300, 2, 58, None),
+)
+STOCK_MOVING = {"wms__receipts", "wms__inspections", "amazon__customer_returns",
+                "pos__store_returns", "wms__adjustments"}  # fmt: skip
+
+
+def _platform_latency(as_of: datetime) -> pd.DataFrame:
+    rows = []
+    for file, entity, before, loaded, published, channel in PLATFORM_FILES:
+        landed = as_of - timedelta(seconds=before)
+        rows.append(
+            {
+                "file": file,
+                "entity": entity,
+                "landed_at": landed,
+                "loaded_at": landed + timedelta(seconds=loaded),
+                "published_at": landed + timedelta(seconds=published),
+                "serving_seconds": float(published),
+                "channel_seconds": None if channel is None else float(channel),
+                "is_stock_moving": entity in STOCK_MOVING,
+            }
+        )
+    return pd.DataFrame(rows)
+
+
 def _dims(as_of: datetime) -> dict[str, pd.DataFrame]:
     days = pd.date_range(START.date(), as_of.date(), freq="D")
     return {
@@ -521,6 +557,7 @@ def build_marts(as_of: datetime = AS_OF) -> dict[str, pd.DataFrame]:
         "fct_recovery": _recovery(lines),
         "fct_chargeback_opportunities": _chargebacks(lines),
         "rpt_sales_daily": _sales(as_of),
+        "platform_file_latency": _platform_latency(as_of),
     }
     return marts
 

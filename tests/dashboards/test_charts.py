@@ -57,6 +57,7 @@ def figures(version: str) -> dict[str, object]:
     weekly = lifecycle.weekly(version, f)
     daily = inspection.backlog_daily(version, f)
     latency = inventory.latency_distribution(version, f)
+    width = inventory.bin_width(inventory.platform_latency(version))
     return {
         "kpi_trends": charts.kpi_trends(overview.trends(version, f, window), labels),
         "cycle_time_distribution": charts.cycle_time_distribution(
@@ -81,6 +82,9 @@ def figures(version: str) -> dict[str, object]:
             inventory.gaps_by_channel(version, f)
         ),
         "stock_by_state": charts.stock_by_state(inventory.stock_by_state(version, f)),
+        "platform_latency": charts.platform_latency(
+            inventory.platform_latency_histogram(version, width), width, inventory.TARGETS
+        ),
         "recovery_by": charts.recovery_by(recovery.summarise(rows, "month"), "month_start", "t"),
         "recovery_monthly": charts.recovery_monthly(rows),
         "exceptions_by_type_and_age": charts.exceptions_by_type_and_age(

@@ -11,6 +11,7 @@ import pytest
 
 from dashboards import ui
 from dashboards.filters import Filters
+from dashboards.queries.inventory import CHANNEL, SERVING
 from dashboards.queries.overview import KPIS, period_ending
 from tests.dashboards import expected
 from tests.dashboards.conftest import PAGES, metrics, run_page
@@ -53,6 +54,15 @@ def expected_metrics(page: str, marts, f: Filters) -> dict[str, str]:
         if len(gaps):
             tiles["Oversell-risk units"] = ui.count(gaps["oversell_risk_units"].sum())
             tiles["Hidden units"] = ui.count(gaps["hidden_units"].sum())
+        platform = expected.platform_latency(marts)  # per file: the same under every filter
+        if platform["files"]:
+            tiles["Files timed"] = ui.count(platform["files"])
+            tiles["Stock-moving files on a channel"] = (
+                f"{platform['channel_files']} of {platform['stock_moving_files']}"
+            )
+            for latency, key in ((SERVING, "serving"), (CHANNEL, "channel")):
+                for stat in ("p50", "p95", "max"):
+                    tiles[f"{latency} {stat}"] = ui.seconds(platform[f"{key}_{stat}"])
         return tiles
     if page == "recovery":
         n = expected.recovery_headlines(marts, f)

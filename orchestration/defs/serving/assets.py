@@ -10,7 +10,6 @@ from orchestration.conditions import AFTER_BLOCKING_CHECKS
 from orchestration.defs.resources import Warehouse
 from orchestration.defs.transform.dbt import feeding_sources, mart_models
 from orchestration.freshness import derived_freshness_policy
-from orchestration.latency import record_published
 from orchestration.publish import publish_snapshot
 
 # every dbt model under models/marts/: a new mart is served without touching this module
@@ -27,23 +26,23 @@ SERVED_MARTS = mart_models()
     automation_condition=AFTER_BLOCKING_CHECKS,
     freshness_policy=derived_freshness_policy(feeding_sources(SERVED_MARTS)),
     description="`serving/marts.duckdb`: the dashboard marts (and, once write-back has run, "
-    "`writeback_outbox` and `writeback_audit`), swapped in atomically so dashboards keep "
-    "reading while the pipeline writes.",
+    "`writeback_outbox` and `writeback_audit`) and the platform's own latency per landed file "
+    "(`platform_file_latency`), swapped in atomically so dashboards keep reading while the "
+    "pipeline writes.",
 )
 def serving_snapshot(warehouse: Warehouse) -> dg.MaterializeResult:
     paths = warehouse.paths
-    snapshot = publish_snapshot(paths.warehouse, paths.serving, SERVED_MARTS)
-    # landing -> serving latency of every file this snapshot serves for the first time
-    served = record_published(
-        paths.warehouse, paths.landing, snapshot.published_at, snapshot.version
-    )
+    # times the files this snapshot serves for the first time (landing -> serving), in the
+    # snapshot itself and, once it is swapped in, in ops.file_latency
+    snapshot = publish_snapshot(paths.warehouse, paths.serving, SERVED_MARTS, paths.landing)
     return dg.MaterializeResult(
         metadata={
             "path": dg.MetadataValue.path(str(snapshot.path)),
             "version": snapshot.version,
             "published_at": f"{snapshot.published_at:%Y-%m-%d %H:%M:%S} UTC",
             "tables": len(snapshot.row_counts),
-            "files_newly_served": served,
+            "files_newly_served": snapshot.files_recorded,
+            "files_timed": snapshot.latency_rows,
             "dagster/row_count": sum(snapshot.row_counts.values()),
             **{f"rows_{table}": count for table, count in snapshot.row_counts.items()},
         }
