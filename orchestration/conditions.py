@@ -11,6 +11,10 @@ requested* in the same tick, so `eager()` chains do that, with two gaps filled h
   whole graph in one run.
 - A check without a condition is not requested with its asset. `WITH_ITS_ASSET` requests a check
   whenever its asset is requested (and after any other update of it).
+- An event-date partitioned mart (`orchestration.partitions`) is requested for its latest day
+  only (its past days are rebuilt by a backfill), and Dagster's `any_deps_missing()` would count
+  every past day never built as missing upstream of the publish: `eager_latest()` and
+  `never_built()` ask only whether the latest day of a partitioned input is missing.
 """
 
 import dagster as dg
@@ -18,11 +22,35 @@ import dagster as dg
 AC = dg.AutomationCondition
 
 
-def never_built() -> dg.AutomationCondition:
-    """Never materialized, everything it reads exists (or comes in this tick), not running, not
-    failed last time (a failed first build waits for news instead of retrying every tick)."""
+def any_deps_missing_latest() -> dg.AutomationCondition:
+    """`any_deps_missing()`, where a time-partitioned input counts only its latest day."""
+    return AC.any_deps_match(
+        AC.missing() & AC.in_latest_time_window() & ~AC.will_be_requested()
+    ).with_label("any_deps_missing_latest")
+
+
+def eager_latest() -> dg.AutomationCondition:
+    """Dagster's `eager()` with `any_deps_missing_latest()`: a past day of a partitioned input
+    never built does not hold everything downstream of it forever."""
     return (
-        AC.missing() & ~AC.any_deps_missing() & ~AC.in_progress() & ~AC.execution_failed()
+        AC.in_latest_time_window()
+        & (AC.newly_missing() | AC.any_deps_updated()).since_last_handled()
+        & ~any_deps_missing_latest()
+        & ~AC.any_deps_in_progress()
+        & ~AC.in_progress()
+    ).with_label("eager")
+
+
+def never_built() -> dg.AutomationCondition:
+    """Never materialized (for a partitioned asset: its latest day), everything it reads exists
+    (or comes in this tick), not running, not failed last time (a failed first build waits for
+    news instead of retrying every tick)."""
+    return (
+        AC.missing()
+        & AC.in_latest_time_window()
+        & ~any_deps_missing_latest()
+        & ~AC.in_progress()
+        & ~AC.execution_failed()
     ).with_label("never_built")
 
 
@@ -35,13 +63,13 @@ def _deps_blocking_checks_in_progress() -> dg.AutomationCondition:
 # raw/*: new files reported on the landing asset; or a table never loaded (its landing asset may
 # never have been reported: an entity without files still lands as an empty table)
 RAW = (
-    AC.eager()
+    eager_latest()
     | (AC.missing() & ~AC.in_progress() & ~AC.execution_failed()).with_label("never_loaded")
 ).with_label("on_new_files")
 
 # dbt models: anything upstream updated; never while a blocking check of an input has yet to
 # execute in its run (dbt waits for the raw table's contract verdict)
-MODEL = ((AC.eager() | never_built()) & ~_deps_blocking_checks_in_progress()).with_label(
+MODEL = ((eager_latest() | never_built()) & ~_deps_blocking_checks_in_progress()).with_label(
     "eager_after_deps_checks"
 )
 
@@ -57,16 +85,28 @@ SEED = (
 # holds them. (`all_deps_blocking_checks_passed()` would say the same, but it reads whether a
 # check "will be requested" before every check of the tick is evaluated, and then waits a run.)
 AFTER_BLOCKING_CHECKS = (
-    (AC.eager() | never_built())
+    (eager_latest() | never_built())
     & ~AC.any_deps_match(
         AC.any_checks_match(AC.check_failed() & ~AC.will_be_requested(), blocking_only=True)
     ).with_label("any_deps_blocking_checks_failed")
 ).with_label("eager_after_blocking_checks")
 
 # a check runs in the run that builds its asset, and after any other update of it
-WITH_ITS_ASSET = (AC.eager() | AC.any_deps_match(AC.will_be_requested())).with_label(
+WITH_ITS_ASSET = (eager_latest() | AC.any_deps_match(AC.will_be_requested())).with_label(
     "with_its_asset"
 )
+
+
+def with_its_partitioned_asset(key: dg.AssetKey) -> dg.AutomationCondition:
+    """A dbt test of an event-date partitioned mart: only in its mart's run. `WITH_ITS_ASSET`
+    would also request it when another parent updates (a relationships test's other table),
+    alone in an unpartitioned run: on a fresh warehouse before the mart exists."""
+    return (
+        AC.any_deps_match(AC.will_be_requested())
+        .allow(dg.AssetSelection.assets(key))
+        .with_label("with_its_partitioned_asset")
+    )
+
 
 # the per-source freshness checks: after any load (the data clock moves), and hourly (the wall
 # clock moves when nothing arrives at all)

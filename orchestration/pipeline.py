@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.storage.tags import (
+    ASSET_PARTITION_RANGE_END_TAG,
+    ASSET_PARTITION_RANGE_START_TAG,
+)
 
 from ingest.paths import Paths
 
@@ -60,8 +64,27 @@ def _metadata_values(metadata: dict) -> dict:
     return {key: getattr(value, "value", value) for key, value in metadata.items()}
 
 
-def run_pipeline(paths: Paths, job_name: str | None = None) -> PipelineOutcome:
-    """Execute a job of the code location in process (default: the whole pipeline)."""
+def partition_tags(job: dg.JobDefinition, days: tuple[str, str] | None) -> dict[str, str]:
+    """The run tags that give a partitioned job its days: `days` (first, last) as one range,
+    else the latest day (what automation asks for). None for an unpartitioned job."""
+    if job.partitions_def is None:
+        if days is not None:
+            raise ValueError(f"job {job.name} is not partitioned: it takes no days")
+        return {}
+    from orchestration.partitions import latest_partition_key
+
+    first, last = days or (latest_partition_key(),) * 2
+    return {
+        ASSET_PARTITION_RANGE_START_TAG: first,
+        ASSET_PARTITION_RANGE_END_TAG: last,
+    }
+
+
+def run_pipeline(
+    paths: Paths, job_name: str | None = None, days: tuple[str, str] | None = None
+) -> PipelineOutcome:
+    """Execute a job of the code location in process (default: the whole pipeline); a
+    partitioned job for `days` (first, last partition key) or else its latest day."""
     use_home(paths)
     # imported late: the definitions read RETURNOPS_HOME when they load
     from orchestration.definitions import defs
@@ -73,6 +96,7 @@ def run_pipeline(paths: Paths, job_name: str | None = None) -> PipelineOutcome:
             instance=instance,
             raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+            tags=partition_tags(job, days),
         )
         alert = _alert(instance, result.run_id, paths)
     outcome = PipelineOutcome(result.success, result.run_id, alert=alert)

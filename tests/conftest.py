@@ -32,6 +32,7 @@ SHARED_HOMES = {
         "tests/e2e/test_incremental.py",
         "tests/e2e/test_inventory_incremental.py",
         "tests/e2e/test_dbt_project.py",
+        "tests/e2e/test_backfill.py",
     ),
 }
 GROUP_OF_MODULE = {module: home for home, modules in SHARED_HOMES.items() for module in modules}

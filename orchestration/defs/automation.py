@@ -17,6 +17,7 @@ Both run by default: `dagster dev` / `returnops demo` are live without a click i
 import dagster as dg
 
 from orchestration.defs.jobs import returnops_pipeline
+from orchestration.partitions import latest_partition_key
 from orchestration.settings import sensor_interval_seconds
 
 RECONCILIATION_CRON = "0 4 * * *"  # 04:00 UTC: after the stores' end-of-day batches
@@ -31,14 +32,28 @@ returnops_automation = dg.AutomationConditionSensorDefinition(
     "exception alerts and freshness checks.",
 )
 
-daily_reconciliation = dg.ScheduleDefinition(
+FULL_REFRESH = {"config": {"full_refresh": True}}
+
+
+@dg.schedule(
     name="daily_reconciliation",
     job=returnops_pipeline,
     cron_schedule=RECONCILIATION_CRON,
     execution_timezone="UTC",
     default_status=dg.DefaultScheduleStatus.RUNNING,
-    run_config={"ops": {"returnops_dbt_models": {"config": {"full_refresh": True}}}},
-    tags={"returnops/trigger": "daily_reconciliation"},
     description="The whole pipeline once a day with a full dbt refresh: every landing file, "
     "every model rebuilt from raw, every check, publish and write-back.",
 )
+def daily_reconciliation(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    # The pipeline job holds the event-date partitioned marts: a run names one day, the
+    # latest; a full refresh rebuilds every day of them anyway.
+    return dg.RunRequest(
+        partition_key=latest_partition_key(now=context.scheduled_execution_time),
+        run_config={
+            "ops": {
+                "returnops_dbt_models": FULL_REFRESH,
+                "returnops_dbt_event_date_models": FULL_REFRESH,
+            }
+        },
+        tags={"returnops/trigger": "daily_reconciliation"},
+    )

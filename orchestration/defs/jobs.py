@@ -1,9 +1,14 @@
-"""The one pass of the whole pipeline: ingest → dbt build → checks → publish; and ingest alone."""
+"""The one pass of the whole pipeline: ingest → dbt build → checks → publish; ingest alone; the
+event-date backfill and the publish that follows it."""
 
 import dagster as dg
 
+from orchestration.partitions import EVENT_DATE_TAG
+
 PIPELINE_JOB_NAME = "returnops_pipeline"
 INGEST_JOB_NAME = "ingest_job"
+BACKFILL_JOB_NAME = "event_date_backfill"
+PUBLISH_JOB_NAME = "publish_job"
 
 returnops_pipeline = dg.define_asset_job(
     name=PIPELINE_JOB_NAME,
@@ -18,4 +23,20 @@ ingest_job = dg.define_asset_job(
     name=INGEST_JOB_NAME,
     selection=dg.AssetSelection.groups("ingest"),
     description="Land new landing-zone files in raw.* and run the source contract checks.",
+)
+
+# The event-date partitioned marts (orchestration.partitions) with their checks: run it for a
+# range of days (UI: the asset's Partitions tab -> Materialize, or `returnops backfill`); the
+# range is one run (BackfillPolicy.single_run) and rewrites exactly those days.
+event_date_backfill = dg.define_asset_job(
+    name=BACKFILL_JOB_NAME,
+    selection=dg.AssetSelection.tag(EVENT_DATE_TAG, ""),
+    description="Rebuild the event-date partitioned marts for a range of days (one run).",
+)
+
+# the serving snapshot alone, e.g. after a backfill from the command line
+publish_job = dg.define_asset_job(
+    name=PUBLISH_JOB_NAME,
+    selection=dg.AssetSelection.assets("serving_snapshot"),
+    description="Publish the serving snapshot from the marts as they are.",
 )

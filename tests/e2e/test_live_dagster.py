@@ -82,6 +82,7 @@ query Checks($key: AssetKeyInput!, $name: String!) {
 class Live:
     url: str
     home: Path
+    dagster_home: Path
     logs: Path
     processes: dict[str, subprocess.Popen]
 
@@ -118,6 +119,16 @@ class Live:
             f"--- {name}.log (tail)\n{(self.logs / f'{name}.log').read_text()[-4000:]}"
             for name in self.processes
         )
+
+    def failures(self, run_ids: list[str]) -> str:
+        """Why these runs failed: their step failures, from the instance's event log."""
+        lines = []
+        with dg.DagsterInstance.from_config(str(self.dagster_home)) as instance:
+            for run_id in run_ids:
+                for record in instance.all_logs(run_id, of_type=dg.DagsterEventType.STEP_FAILURE):
+                    error = record.dagster_event.step_failure_data.error
+                    lines.append(f"{run_id} {record.step_key}: {error.message if error else ''}")
+        return "\n".join(lines)
 
     def wait_for(self, what: str, predicate: Callable[[], object], timeout: float) -> object:
         deadline = time.monotonic() + timeout
@@ -209,6 +220,7 @@ def live(tmp_path) -> Live:
     live = Live(
         url=f"http://127.0.0.1:{port}",
         home=home,
+        dagster_home=dagster_home,
         logs=logs,
         processes={
             "daemon": start("daemon", [str(BIN / "dagster-daemon"), "run", *module], env, logs),
@@ -322,7 +334,8 @@ def test_a_new_landing_file_flows_to_the_serving_snapshot_by_itself(live):
     # what ran for the new file, as Dagster's GraphQL API tells it
     live.wait_for("runs to settle", live.settled, timeout=CYCLE_TIMEOUT_SECONDS)
     runs = live.runs()
-    assert [r["runId"] for r in runs if r["status"] != "SUCCESS"] == []
+    failed = [r["runId"] for r in runs if r["status"] != "SUCCESS"]
+    assert failed == [], f"{failed}\n{live.failures(failed)}"
     after = [r for r in runs if r["creationTime"] >= dropped_at]
     # the sensor reported the file; no one launched a run by hand or by sensor: automation did
     reported = live.latest_materialization("landing", "shopify__returns")
@@ -350,9 +363,12 @@ def test_a_new_landing_file_flows_to_the_serving_snapshot_by_itself(live):
     assert any(e["runId"] in automated_ids and e["status"] == "SUCCEEDED" for e in executions)
     publish = live.latest_materialization("serving_snapshot")
     assert publish["runId"] in automated_ids and publish["runId"] != first["runId"]
-    version = next(e["text"] for e in publish["metadataEntries"] if e["label"] == "version")
+    published = next(e["text"] for e in publish["metadataEntries"] if e["label"] == "published_at")
     with duckdb.connect(str(live.home / "serving" / "marts.duckdb"), read_only=True) as con:
-        assert con.execute("select version from _snapshot").fetchone() == (version,)
+        (published_at,) = con.execute("select published_at from _snapshot").fetchone()
+    # the snapshot served is that publish's (a write-back pass after it renews the snapshot's
+    # version with the outbox tables, never its publish time)
+    assert f"{published_at:%Y-%m-%d %H:%M:%S} UTC" == published
 
     # everything stops on the interrupt, its children with it
     codes = live.stop()

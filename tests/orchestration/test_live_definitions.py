@@ -1,6 +1,8 @@
 """Live operation as definitions: what runs by itself, on which condition, under which
 instance config."""
 
+from datetime import UTC, datetime
+
 import dagster as dg
 import pytest
 
@@ -27,9 +29,16 @@ def test_sensors_and_the_schedule_run_by_default(defs):
     (schedule,) = [s for s in defs.schedules if s.name == "daily_reconciliation"]
     assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
     assert schedule.job_name == "returnops_pipeline"
-    # the reconciliation rebuilds the incremental models from raw
-    config = schedule.evaluate_tick(dg.build_schedule_context()).run_requests[0].run_config
-    assert config["ops"]["returnops_dbt_models"]["config"] == {"full_refresh": True}
+    # the reconciliation rebuilds the incremental models from raw, the partitioned ones too,
+    # in a run of the latest event day (the pipeline job holds partitioned marts)
+    tick = datetime(2026, 3, 1, 4, 0, tzinfo=UTC)
+    context = dg.build_schedule_context(
+        scheduled_execution_time=tick, repository_def=defs.get_repository_def()
+    )
+    (request,) = schedule.evaluate_tick(context).run_requests
+    for op in ("returnops_dbt_models", "returnops_dbt_event_date_models"):
+        assert request.run_config["ops"][op]["config"] == {"full_refresh": True}
+    assert request.partition_key == "2026-03-01"
 
 
 def test_downstream_follows_ingest_by_automation_conditions(defs):

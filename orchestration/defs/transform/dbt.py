@@ -6,10 +6,15 @@ model, so a landing file flows through staging, the marts and their tests in the
 it. Marts carry a freshness policy from the SLAs of the sources feeding them
 (`orchestration.freshness`). After `dbt build`, every table it wrote is counted by our own
 query and the count is the materialization's `dagster/row_count`.
+
+Two multi-assets share one build function: the models tagged `event_date_partitioned` are
+daily-partitioned by event date with `BackfillPolicy.single_run()` (`orchestration.partitions`:
+a range of days is one run, its window passed to dbt as vars); every other model is not.
 """
 
 import json
 import os
+import shutil
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -23,9 +28,10 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ingest.paths import returnops_home
 from ingest.warehouse import connect
-from orchestration.conditions import MODEL, SEED, WITH_ITS_ASSET
+from orchestration.conditions import MODEL, SEED, WITH_ITS_ASSET, with_its_partitioned_asset
 from orchestration.defs.resources import Warehouse
 from orchestration.freshness import derived_freshness_policy
+from orchestration.partitions import EVENT_DATE_PARTITIONS, EVENT_DATE_TAG, run_dbt_vars
 
 # dbt runs in a subprocess with its own working directory: pin RETURNOPS_HOME to the absolute
 # path the Python side uses, so both always open the same warehouse file.
@@ -145,8 +151,12 @@ class ReturnopsTranslator(DagsterDbtTranslator):
         project: DbtProject | None,
     ) -> dg.AssetCheckSpec | None:
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
         # a dbt test runs with its model (requested in the same tick, so in the same run)
-        return spec._replace(automation_condition=WITH_ITS_ASSET) if spec else None
+        partitioned = EVENT_DATE_TAG in (asset_spec.tags or {})
+        condition = with_its_partitioned_asset(asset_spec.key) if partitioned else WITH_ITS_ASSET
+        return spec._replace(automation_condition=condition)
 
 
 @contextmanager
@@ -200,18 +210,48 @@ def with_row_counts(
         yield event
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    dagster_dbt_translator=ReturnopsTranslator(),
-    project=dbt_project,
-    pool="duckdb",
-)
-def returnops_dbt_models(
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(target: Path, project_target: Path) -> bool:
+    """Make this invocation's parse state the one the next invocation starts from.
+
+    dagster-dbt gives every invocation a fresh target folder and seeds it with the project's
+    `target/partial_parse.msgpack`. That one was written by whoever parsed last, usually with
+    another RETURNOPS_HOME, which is part of the profile: dbt then reparses the whole project
+    (~6 s of every build). Replaced atomically, so a concurrent invocation copies the old file
+    or the new one; dbt checks the state against the project and the profile either way."""
+    state = target / PARTIAL_PARSE
+    if not state.exists():
+        return False
+    staged = project_target / f".{PARTIAL_PARSE}.{os.getpid()}.tmp"
+    shutil.copyfile(state, staged)
+    os.replace(staged, project_target / PARTIAL_PARSE)
+    return True
+
+
+def tidy_target(context: dg.AssetExecutionContext, target: Path, succeeded: bool) -> None:
+    """After a build: keep its parse state; drop its target folder (compiled SQL, a copy of the
+    manifest, logs: ~15 MB a build, and the live pipeline builds every few minutes) unless it
+    failed, when it is what one reads to see why."""
+    try:
+        keep_partial_parse(target, dbt_project.project_dir / "target")
+    except OSError as exc:
+        context.log.warning(f"partial parse state not kept: {exc}")
+    if succeeded:
+        shutil.rmtree(target, ignore_errors=True)
+    else:
+        context.log.info(f"dbt's target folder of the failed build is kept: {target}")
+
+
+def dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
     warehouse: Warehouse,
     config: DbtBuildConfig,
-):
+) -> Iterator[Any]:
+    """`dbt build` of the context's selection; the run's event-date window (if partitioned) as
+    vars; every model's output with our own row count."""
     # Unit tests check the SQL, not the data: dbt's advice is to leave them out of production
     # builds (tests/e2e/test_dbt_project.py runs them). They were a third of a small build.
     args = [
@@ -220,11 +260,15 @@ def returnops_dbt_models(
         "unit_test",
         *(["--full-refresh"] if config.full_refresh else []),
     ]
+    if window := run_dbt_vars(context):
+        args += ["--vars", json.dumps(window)]
+        context.log.info(f"event-date window: {window}")
     # The events are held until dbt exits: the row counts need the warehouse, which the dbt
     # process holds while it runs (DuckDB lets one process in). A failed build still reports
     # what it built before its error is raised.
     events: list[Any] = []
     error: Exception | None = None
+    invocation = None
     try:
         with buildable_tests_only():
             invocation = dbt.cli(args, context=context)
@@ -232,6 +276,8 @@ def returnops_dbt_models(
             events.append(event)
     except Exception as exc:  # re-raised below, after the partial results
         error = exc
+    if invocation is not None:
+        tidy_target(context, invocation.target_path, succeeded=error is None)
     try:
         counts = table_row_counts(warehouse.paths.warehouse)
     except duckdb.Error as exc:
@@ -240,6 +286,42 @@ def returnops_dbt_models(
     yield from with_row_counts(context, events, counts)
     if error is not None:
         raise error
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=ReturnopsTranslator(),
+    project=dbt_project,
+    exclude=f"tag:{EVENT_DATE_TAG}",
+    pool="duckdb",
+)
+def returnops_dbt_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    config: DbtBuildConfig,
+):
+    yield from dbt_build(context, dbt, warehouse, config)
+
+
+# The marts keyed by an event day whose days can be rebuilt alone (orchestration.partitions).
+# A backfill of any range is one run: one dbt invocation with the range as its window.
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    dagster_dbt_translator=ReturnopsTranslator(),
+    project=dbt_project,
+    select=f"tag:{EVENT_DATE_TAG}",
+    partitions_def=EVENT_DATE_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool="duckdb",
+)
+def returnops_dbt_event_date_models(
+    context: dg.AssetExecutionContext,
+    dbt: DbtCliResource,
+    warehouse: Warehouse,
+    config: DbtBuildConfig,
+):
+    yield from dbt_build(context, dbt, warehouse, config)
 
 
 def dbt_executable() -> str:
@@ -252,7 +334,7 @@ def dbt_executable() -> str:
 def defs() -> dg.Definitions:
     # a module with a @dg.definitions function contributes only what that function returns
     return dg.Definitions(
-        assets=[returnops_dbt_models],
+        assets=[returnops_dbt_models, returnops_dbt_event_date_models],
         resources={
             "dbt": DbtCliResource(
                 project_dir=dbt_project,

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 import dagster as dg
 from dagster_shared.check import CheckError
 
+from orchestration.conditions import AFTER_BLOCKING_CHECKS
 from orchestration.defs.resources import Warehouse
 from orchestration.defs.transform.dbt import dbt_project
 from orchestration.publish import refresh_writeback_tables
@@ -129,6 +130,9 @@ def writeback_metadata(result: GuardedWriteback) -> dict[str, object]:
     pool="duckdb",
     owners=["team:data-engineering"],
     deps=["serving_snapshot", dg.AssetKey(CORRECTIONS_MODEL)],
+    # live: in the run that publishes new corrections, never past a failed blocking check (the
+    # approvals sensor launches it too, when an operator approves)
+    automation_condition=AFTER_BLOCKING_CHECKS,
     description="Pushes `fct_stock_corrections` to the channels (Shopify inventorySetQuantities, "
     "Amazon patchListingsItem) through the outbox: approve → send → ack. Holds everything when a "
     "feeding source is staler than its SLA or the latest blocking checks failed. Acks land in "

@@ -7,12 +7,17 @@
 --
 -- Incremental (delete+insert on node x day): a micro-batch rewrites the days it changed
 -- (normally the newest), never the rest of history (macros/incremental.sql).
+-- Partitioned by event day in Dagster (tag event_date_partitioned, orchestration/partitions.py):
+-- a backfill of a date range rewrites exactly those days, from the return lines as they are.
 {{ config(
     materialized='incremental',
     unique_key=['node_id', 'date_day'],
     incremental_strategy='delete+insert',
     on_schema_change='fail',
+    tags=['event_date_partitioned'],
 ) }}
+
+{%- set window = event_date_window() %}
 
 with return_lines as (
     select * from {{ ref('fct_return_lines') }}
@@ -26,6 +31,9 @@ nodes as (
 
 dates as (
     select * from {{ ref('dim_dates') }}
+    {%- if window %}
+    where date_day between {{ window.first_day }} and {{ window.last_day }}
+    {%- endif %}
 ),
 
 sla_targets as (
@@ -121,8 +129,17 @@ final as (
         and node_days.date_day = inspected_daily.date_day
 ),
 
+{%- if window %}
+
+-- a backfill: every row of the window, changed or not (node_days holds only the window's days)
+changed as (
+    select * from final
+)
+{%- else %}
+
 changed as (
     {{ changed_rows('final', ['node_id', 'date_day']) }}
 )
+{%- endif %}
 
 select * from changed
