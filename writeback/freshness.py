@@ -70,7 +70,13 @@ SELF_WRITTEN_SOURCES = frozenset({"channel_stock", "approvals"})
 NOT_FEEDING = frozenset({"approvals"})
 
 # record-time expressions that are not a TIMESTAMP_UTC column of the contract
-RECORD_TIME_OVERRIDES = {"finance__payment_refunds": ["make_timestamp(max(created) * 1000000)"]}
+RECORD_TIME_OVERRIDES = {
+    "finance__payment_refunds": ["make_timestamp(max(created) * 1000000)"],
+    # An All Orders report row's `last-updated-date` is its status time (a same-day shipment),
+    # which a report pulled during the day may carry ahead of the report itself (the live
+    # simulator writes orders as they are placed): the order's placement is the news.
+    "amazon__orders": ['max("purchase-date")'],
+}
 # rows of a table that count as news from the source
 RECORD_FILTERS = {"channel_stock__snapshots": "lower(origin) = 'pull'"}
 

@@ -149,6 +149,21 @@ def test_payment_refunds_count_by_their_unix_created_time(tmp_path):
     assert newest == {"finance": datetime(2026, 1, 18, 23, 59, 59), "pos": None}
 
 
+def test_amazon_orders_count_by_purchase_date_not_a_later_status_time(tmp_path):
+    with duckdb.connect(str(tmp_path / "wh.duckdb")) as con:
+        con.execute("create schema raw")
+        con.execute(
+            'create table raw.amazon__orders ("purchase-date" timestamp, '
+            '"last-updated-date" timestamp)'
+        )
+        con.execute(
+            "insert into raw.amazon__orders values "
+            "('2026-01-19 10:15:07', '2026-01-19 23:50:43'), ('2026-01-19 09:00:00', null)"
+        )
+        newest = newest_record_times(con, ["amazon"])
+    assert newest == {"amazon": datetime(2026, 1, 19, 10, 15, 7)}
+
+
 # ------------------------------------------------------------------------------ the guarded pass
 def write_corrections(warehouse: Path, corrections) -> None:
     """`marts.fct_stock_corrections` with the columns of docs/marts.md."""
