@@ -9,8 +9,10 @@ requested* in the same tick, so `eager()` chains do that, with two gaps filled h
   `never_built()` requests an asset that has never been materialized once everything it needs
   exists or is requested in the same tick: on a fresh warehouse the first tick builds the
   whole graph in one run.
-- A check without a condition is not requested with its asset. `WITH_ITS_ASSET` requests a check
-  whenever its asset is requested (and after any other update of it).
+- A check without a condition rides along: Dagster adds it to the run of its asset whenever
+  automation requests the asset. The dbt tests are such checks (`defs/transform/dbt.py`). A
+  check with a condition is scheduled by it alone: `WITH_ITS_ASSET` (the GX checks) requests it
+  whenever its asset is requested, and after any other update of it.
 - An event-date partitioned mart (`orchestration.partitions`) is requested for its latest day
   only (its past days are rebuilt by a backfill), and Dagster's `any_deps_missing()` would count
   every past day never built as missing upstream of the publish: `eager_latest()` and
@@ -95,17 +97,6 @@ AFTER_BLOCKING_CHECKS = (
 WITH_ITS_ASSET = (eager_latest() | AC.any_deps_match(AC.will_be_requested())).with_label(
     "with_its_asset"
 )
-
-
-def with_its_partitioned_asset(key: dg.AssetKey) -> dg.AutomationCondition:
-    """A dbt test of an event-date partitioned mart: only in its mart's run. `WITH_ITS_ASSET`
-    would also request it when another parent updates (a relationships test's other table),
-    alone in an unpartitioned run: on a fresh warehouse before the mart exists."""
-    return (
-        AC.any_deps_match(AC.will_be_requested())
-        .allow(dg.AssetSelection.assets(key))
-        .with_label("with_its_partitioned_asset")
-    )
 
 
 # the per-source freshness checks: after any load (the data clock moves), and hourly (the wall
