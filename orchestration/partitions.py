@@ -24,7 +24,7 @@ How a run's partitions become dbt vars (`dbt_vars_for`):
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import dagster as dg
 
@@ -64,19 +64,16 @@ def dbt_vars_for(first_day: date, last_day: date, latest_day: date) -> dict[str,
     }
 
 
-def partition_days(keys: tuple[str, str]) -> tuple[date, date]:
-    """First and last day of a partition key range."""
-    first, last = (date.fromisoformat(key) for key in keys)
-    return first, last
-
-
 def run_dbt_vars(context: dg.AssetExecutionContext) -> Mapping[str, object]:
     """The window of this run's partitions as dbt vars (empty for an unpartitioned run)."""
     if not context.has_partition_key_range:
         return {}
     key_range = context.partition_key_range
-    first, last = partition_days((key_range.start, key_range.end))
-    return dbt_vars_for(first, last, date.fromisoformat(latest_partition_key()))
+    return dbt_vars_for(
+        date.fromisoformat(key_range.start),
+        date.fromisoformat(key_range.end),
+        date.fromisoformat(latest_partition_key()),
+    )
 
 
 def parse_day(text: str) -> date:
@@ -90,8 +87,3 @@ def parse_day(text: str) -> date:
     if not first <= day <= latest:
         raise ValueError(f"{day} is outside the event-date partitions ({first} .. {latest})")
     return day
-
-
-def day_range(first: date, last: date) -> list[str]:
-    """The partition keys from `first` through `last`."""
-    return [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]

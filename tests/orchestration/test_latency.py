@@ -38,7 +38,7 @@ def test_distribution_of_no_values_says_so():
     assert d.text() == "p50 2.0 s, p95 2.9 s, max 3.0 s (3 files)"
 
 
-def _landed(landing, name: str, at: datetime) -> None:
+def land_file(landing, name: str, at: datetime) -> None:
     path = landing / name
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("x\n")
@@ -46,7 +46,7 @@ def _landed(landing, name: str, at: datetime) -> None:
     os.utime(path, (stamp, stamp))
 
 
-def _loaded(con, name: str, entity: str, at: datetime, status: str = "loaded") -> None:
+def log_load(con, name: str, entity: str, at: datetime, status: str = "loaded") -> None:
     con.execute(
         "insert into ops.load_log values ('b', ?, ?, ?, ?, ?, 1, 1, 0, null, ?, ?)",
         [entity.split("__")[0], entity, name, f"sha-{name}", status, at, at],
@@ -55,18 +55,18 @@ def _loaded(con, name: str, entity: str, at: datetime, status: str = "loaded") -
 
 def test_record_published_times_each_loaded_file_once(tmp_path):
     warehouse, landing = tmp_path / "wh.duckdb", tmp_path / "landing"
-    _landed(landing, "wms/receipts_a.csv", T0)
-    _landed(landing, "shopify/orders_a.ndjson", T0 + timedelta(seconds=4))
-    _landed(landing, "shopify/orders_late.ndjson", T0 + timedelta(seconds=50))
+    land_file(landing, "wms/receipts_a.csv", T0)
+    land_file(landing, "shopify/orders_a.ndjson", T0 + timedelta(seconds=4))
+    land_file(landing, "shopify/orders_late.ndjson", T0 + timedelta(seconds=50))
     with connect(warehouse) as con:
         ensure_ops_schema(con)
-        _loaded(con, "wms/receipts_a.csv", "wms__receipts", T0 + timedelta(seconds=10))
-        _loaded(con, "shopify/orders_a.ndjson", "shopify__orders", T0 + timedelta(seconds=10))
-        _loaded(
+        log_load(con, "wms/receipts_a.csv", "wms__receipts", T0 + timedelta(seconds=10))
+        log_load(con, "shopify/orders_a.ndjson", "shopify__orders", T0 + timedelta(seconds=10))
+        log_load(
             con, "shopify/bad.ndjson", "shopify__orders", T0 + timedelta(seconds=10), "rejected"
         )
         # loaded after the snapshot started: waits for the next one
-        _loaded(con, "shopify/orders_late.ndjson", "shopify__orders", T0 + timedelta(seconds=60))
+        log_load(con, "shopify/orders_late.ndjson", "shopify__orders", T0 + timedelta(seconds=60))
 
     published = T0 + timedelta(seconds=30)
     assert record_published(warehouse, landing, published, "v1") == 2
@@ -93,12 +93,12 @@ def test_record_published_times_each_loaded_file_once(tmp_path):
 
 def test_channel_latency_is_the_first_ack_enqueued_after_the_load(tmp_path):
     warehouse, landing = tmp_path / "wh.duckdb", tmp_path / "landing"
-    _landed(landing, "wms/receipts_a.csv", T0)
-    _landed(landing, "shopify/orders_a.ndjson", T0)
+    land_file(landing, "wms/receipts_a.csv", T0)
+    land_file(landing, "shopify/orders_a.ndjson", T0)
     with connect(warehouse) as con:
         ensure_ops_schema(con)
-        _loaded(con, "wms/receipts_a.csv", "wms__receipts", T0 + timedelta(seconds=10))
-        _loaded(con, "shopify/orders_a.ndjson", "shopify__orders", T0 + timedelta(seconds=10))
+        log_load(con, "wms/receipts_a.csv", "wms__receipts", T0 + timedelta(seconds=10))
+        log_load(con, "shopify/orders_a.ndjson", "shopify__orders", T0 + timedelta(seconds=10))
     record_published(warehouse, landing, T0 + timedelta(seconds=30), "v1")
     with connect(warehouse) as con:
         con.execute(

@@ -5,7 +5,6 @@ seconds it expects from the timestamps it wrote."""
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -16,6 +15,7 @@ from dashboards.contract import CONTRACT
 from ingest.warehouse import connect, ensure_ops_schema
 from orchestration.latency import FILE_LATENCY_DDL
 from orchestration.publish import publish_snapshot, refresh_writeback_tables
+from tests.orchestration.test_latency import land_file, log_load
 
 NOW = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
 T0 = NOW - timedelta(minutes=10)  # every load below committed before the publish starts
@@ -24,21 +24,6 @@ EARLIER_PUBLISH = T0 + timedelta(seconds=40)
 
 def seconds(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds()
-
-
-def land(landing: Path, name: str, at: datetime) -> None:
-    path = landing / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text("x\n")
-    stamp = at.replace(tzinfo=UTC).timestamp()
-    os.utime(path, (stamp, stamp))
-
-
-def load(con, name: str, entity: str, at: datetime, status: str = "loaded") -> None:
-    con.execute(
-        "insert into ops.load_log values ('b', ?, ?, ?, ?, ?, 1, 1, 0, null, ?, ?)",
-        [entity.split("__")[0], entity, name, f"sha-{name}", status, at, at],
-    )
 
 
 def add_acks(warehouse: Path, acks: list[tuple[str, datetime, datetime]]) -> None:
@@ -76,15 +61,15 @@ def home(tmp_path) -> tuple[Path, Path, Path]:
     loaded since, one rejected and one loaded after the publish began (a racing load)."""
     warehouse, landing = tmp_path / "warehouse.duckdb", tmp_path / "landing"
     for name, (_, landed, _) in FILES.items():
-        land(landing, name, landed)
-    land(landing, "shopify/late.ndjson", T0)
+        land_file(landing, name, landed)
+    land_file(landing, "shopify/late.ndjson", T0)
     with connect(warehouse) as con:
         con.execute("create schema marts; create table marts.fct_tiny as select 1 as x")
         ensure_ops_schema(con)
         for name, (entity, _, loaded) in FILES.items():
-            load(con, name, entity, loaded)
-        load(con, "shopify/bad.ndjson", "shopify__orders", T0, "rejected")
-        load(con, "shopify/late.ndjson", "shopify__orders", NOW + timedelta(hours=1))
+            log_load(con, name, entity, loaded)
+        log_load(con, "shopify/bad.ndjson", "shopify__orders", T0, "rejected")
+        log_load(con, "shopify/late.ndjson", "shopify__orders", NOW + timedelta(hours=1))
         con.execute(FILE_LATENCY_DDL)
         entity, landed, loaded = FILES["wms/old.csv"]
         con.execute(
