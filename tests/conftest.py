@@ -92,7 +92,7 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
     from dagster_dbt import DbtProject
 
+    from orchestration.dbt_manifest import ensure_current_manifest
+
     project_dir = REPO_ROOT / "dbt_project"
-    project = DbtProject(project_dir=project_dir, profiles_dir=project_dir)
-    if not project.manifest_path.exists():
-        project.preparer.prepare(project)
+    ensure_current_manifest(DbtProject(project_dir=project_dir, profiles_dir=project_dir))

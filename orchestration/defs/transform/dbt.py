@@ -29,6 +29,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from ingest.paths import returnops_home
 from ingest.warehouse import connect
 from orchestration.conditions import MODEL, SEED
+from orchestration.dbt_manifest import ensure_current_manifest
 from orchestration.defs.resources import Warehouse
 from orchestration.freshness import derived_freshness_policy
 from orchestration.partitions import EVENT_DATE_PARTITIONS, EVENT_DATE_TAG, run_dbt_vars
@@ -40,10 +41,10 @@ os.environ["RETURNOPS_HOME"] = str(returnops_home())
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():
-    # Outside `dagster dev` (the CLI, tests, a fresh clone) there is no manifest yet: parse once.
-    dbt_project.preparer.prepare(dbt_project)
+# Not `dbt_project.prepare_if_dev()`: under `dagster dev` that parses on every code load, in
+# place, racing whoever reads the manifest meanwhile. This parses only when the manifest is
+# missing or older than the project (a fresh clone, an edited model), and atomically.
+ensure_current_manifest(dbt_project)
 
 INDIRECT_SELECTION_ENV = "DBT_INDIRECT_SELECTION"
 
