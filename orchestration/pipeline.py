@@ -27,19 +27,30 @@ telemetry:
 """
 
 
+def instance_config_for(dagster_home: Path) -> str:
+    """The shipped `dagster.yaml` for this home: the event log's folder made absolute, so the
+    instance opens the same from any process, `DAGSTER_HOME` set or not."""
+    shipped = INSTANCE_CONFIG.read_text()
+    event_logs = (dagster_home / "history" / "runs").resolve()
+    return shipped.replace(
+        "  class: PooledSqliteEventLogStorage\n",
+        f"  class: PooledSqliteEventLogStorage\n  config:\n    base_dir: {event_logs}\n",
+    )
+
+
 def install_instance_config(dagster_home: Path) -> Path:
     """Write the shipped `dagster.yaml` into `dagster_home`, unless a config is there that
     does not start with the shipped first line (someone made it their own)."""
     dagster_home.mkdir(parents=True, exist_ok=True)
     target = dagster_home / "dagster.yaml"
-    shipped = INSTANCE_CONFIG.read_text()
-    marker = shipped.splitlines()[0]
+    wanted = instance_config_for(dagster_home)
+    marker = wanted.splitlines()[0]
     # older homes got LEGACY_INSTANCE_YAML from this module: replace it too
     ours = not target.exists() or (
         target.read_text().startswith(marker) or target.read_text() == LEGACY_INSTANCE_YAML
     )
-    if ours and (not target.exists() or target.read_text() != shipped):
-        target.write_text(shipped)
+    if ours and (not target.exists() or target.read_text() != wanted):
+        target.write_text(wanted)
     return target
 
 

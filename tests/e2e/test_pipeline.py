@@ -91,3 +91,28 @@ def test_lifecycle_page_shows_the_true_median(pipeline_home, monkeypatch):
     shown = {metric.label: metric.value for metric in app.metric}
     for channel, row in expected.iterrows():
         assert shown[f"{channel} median cycle time"] == f"{row['median']:.1f} h"
+
+
+def test_every_dbt_table_reports_its_rows_to_dagster(pipeline_home):
+    """Each table and seed dbt builds reports its row count on its materialization (counted by
+    dbt itself, macros/row_count.sql), equal to the table's rows in the warehouse."""
+    import dagster as dg
+
+    with duckdb.connect(str(pipeline_home / "warehouse.duckdb"), read_only=True) as con:
+        tables = con.execute(
+            "select schema_name, table_name from duckdb_tables() "
+            "where schema_name in ('main', 'intermediate', 'marts')"
+        ).fetchall()
+        rows = {
+            t: con.execute(f'select count(*) from "{s}"."{t}"').fetchone()[0] for s, t in tables
+        }
+    assert {"fct_return_lines", "int_return_events", "channels"} <= rows.keys()
+
+    with dg.DagsterInstance.from_config(str(pipeline_home / "dagster")) as instance:
+        reported = {}
+        for table in rows:
+            event = instance.get_latest_materialization_event(dg.AssetKey(table))
+            if event is not None:
+                reported[table] = event.asset_materialization.metadata["dagster/row_count"].value
+    assert reported.keys() >= {"fct_return_lines", "int_return_events", "channels"}
+    assert reported == {table: rows[table] for table in reported}

@@ -2,11 +2,18 @@
 instance config."""
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import pytest
 
-from orchestration.pipeline import INSTANCE_CONFIG, LEGACY_INSTANCE_YAML, install_instance_config
+from orchestration.dagster_storage import PooledSqliteEventLogStorage
+from orchestration.pipeline import (
+    INSTANCE_CONFIG,
+    LEGACY_INSTANCE_YAML,
+    install_instance_config,
+    instance_config_for,
+)
 from tests.orchestration.test_definitions import load_definitions
 
 
@@ -75,7 +82,8 @@ def test_runs_execute_in_process_and_writers_share_the_pool(defs):
         assert graph.get(dg.AssetKey(key)).pools == {"duckdb"}, key
 
 
-def test_the_shipped_instance_config_gives_the_duckdb_pool_one_slot(tmp_path):
+def test_the_shipped_instance_config_gives_the_duckdb_pool_one_slot(tmp_path, monkeypatch):
+    monkeypatch.delenv("DAGSTER_HOME", raising=False)  # opened from its folder alone
     install_instance_config(tmp_path)
 
     instance = dg.DagsterInstance.from_config(str(tmp_path))
@@ -84,6 +92,10 @@ def test_the_shipped_instance_config_gives_the_duckdb_pool_one_slot(tmp_path):
     assert config.pool_config.default_pool_limit == 1
     assert config.pool_config.pool_granularity.value == "op"
     assert instance.freshness_enabled
+    # the pooled event log, in Dagster's default folder for run event logs
+    storage = instance.event_log_storage
+    assert isinstance(storage, PooledSqliteEventLogStorage)
+    assert Path(storage._base_dir) == (tmp_path / "history" / "runs").resolve()  # noqa: SLF001
 
 
 def test_installing_the_config_replaces_ours_and_keeps_yours(tmp_path):
@@ -97,5 +109,13 @@ def test_installing_the_config_replaces_ours_and_keeps_yours(tmp_path):
     install_instance_config(legacy)
     install_instance_config(edited)
 
-    assert (legacy / "dagster.yaml").read_text() == shipped
+    installed = (legacy / "dagster.yaml").read_text()
+    assert installed == instance_config_for(legacy)
+    # the shipped file, with the event log folder's absolute path added
+    assert (
+        installed.replace(
+            f"  config:\n    base_dir: {(legacy / 'history' / 'runs').resolve()}\n", ""
+        )
+        == shipped
+    )
     assert "default_limit: 3" in (edited / "dagster.yaml").read_text()

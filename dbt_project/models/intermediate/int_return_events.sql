@@ -7,7 +7,8 @@
 -- not enough: late records re-link old events). The one way an event_id can vanish is a
 -- carrier scan first logged without a return (its key has no line) and linked later; the
 -- post-hook drops such superseded rows (a no-op on a full build), so the table always equals
--- a full refresh.
+-- a full refresh. The project's row-count hook runs before this model's own hooks: counted
+-- again after the delete, and the later count is the one reported.
 {{ config(
     materialized='incremental',
     unique_key='event_id',
@@ -18,7 +19,8 @@
         where source = 'carrier' and return_line_id is null
           and tracking_code in (
               select tracking_code from {{ this }}
-              where source = 'carrier' and return_line_id is not null)"],
+              where source = 'carrier' and return_line_id is not null)",
+        "{{ log_row_count() }}"],
 ) }}
 {%- set event_sources = [
     'int_shopify_events_mapped',

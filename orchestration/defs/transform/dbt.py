@@ -4,8 +4,9 @@ Models, seeds and their tests follow ingest by automation (`orchestration.condit
 runs when anything upstream was updated, never on a blind cron, and each dbt test runs with its
 model, so a landing file flows through staging, the marts and their tests in the run that loads
 it. Marts carry a freshness policy from the SLAs of the sources feeding them
-(`orchestration.freshness`). After `dbt build`, every table it wrote is counted by our own
-query and the count is the materialization's `dagster/row_count`.
+(`orchestration.freshness`). Every table and seed dbt builds is counted by our own query, run
+by dbt as a post-hook (`macros/row_count.sql`): the count is the materialization's
+`dagster/row_count`, and each event reaches Dagster while dbt is still building.
 
 Two multi-assets share one build function: the models tagged `event_date_partitioned` are
 daily-partitioned by event date with `BackfillPolicy.single_run()` (`orchestration.partitions`:
@@ -14,6 +15,7 @@ a range of days is one run, its window passed to dbt as vars); every other model
 
 import json
 import os
+import re
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -23,14 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingest.paths import returnops_home
-from ingest.warehouse import connect
 from orchestration.conditions import MODEL, SEED
 from orchestration.dbt_manifest import ensure_current_manifest
-from orchestration.defs.resources import Warehouse
 from orchestration.freshness import derived_freshness_policy
 from orchestration.partitions import EVENT_DATE_PARTITIONS, EVENT_DATE_TAG, run_dbt_vars
 
@@ -183,32 +182,27 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = False  # rebuild incremental models from scratch (daily reconciliation)
 
 
-def table_row_counts(warehouse: Path) -> dict[str, int]:
-    """Rows of every base table of the warehouse by table name (the models dbt materializes
-    as tables or incrementally, and the seeds); views are not counted (that would run them)."""
-    if not warehouse.exists():
-        return {}
-    with connect(warehouse, read_only=True) as con:
-        tables = con.execute(
-            "select schema_name, table_name from duckdb_tables() "
-            "where database_name = current_database() and not temporary"
-        ).fetchall()
-        counts = {}
-        for schema, table in tables:
-            (counts[table],) = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()
-    return counts
+# what macros/row_count.sql logs for every table and seed dbt builds
+ROW_COUNT_LOG = re.compile(r"^returnops_row_count (?P<table>\S+) (?P<rows>\d+)$")
 
 
-def with_row_counts(
-    context: dg.AssetExecutionContext, events: list[Any], counts: Mapping[str, int]
-) -> Iterator[Any]:
-    """The dbt events, each model's output carrying `dagster/row_count` from our own count."""
-    for event in events:
-        if isinstance(event, dg.Output):
-            table = context.asset_key_for_output(event.output_name).path[-1]
-            if table in counts:
-                event = event.with_metadata({**event.metadata, "dagster/row_count": counts[table]})
-        yield event
+def logged_row_count(raw_event: Mapping[str, Any]) -> tuple[str, int] | None:
+    """(table, rows) when this dbt log event is the row-count post-hook's, else None."""
+    info = raw_event.get("info", {})
+    if info.get("name") != "JinjaLogInfo":
+        return None
+    match = ROW_COUNT_LOG.match(str(info.get("msg", "")).strip())
+    return (match["table"], int(match["rows"])) if match else None
+
+
+def with_row_count(context: dg.AssetExecutionContext, event: Any, counts: Mapping[str, int]) -> Any:
+    """A model's or seed's output carrying `dagster/row_count` as dbt counted it; other events
+    as they are."""
+    if isinstance(event, dg.Output):
+        table = context.asset_key_for_output(event.output_name).path[-1]
+        if table in counts:
+            return event.with_metadata({**event.metadata, "dagster/row_count": counts[table]})
+    return event
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -248,7 +242,6 @@ def tidy_target(context: dg.AssetExecutionContext, target: Path, succeeded: bool
 def dbt_build(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
-    warehouse: Warehouse,
     config: DbtBuildConfig,
 ) -> Iterator[Any]:
     """`dbt build` of the context's selection; the run's event-date window (if partitioned) as
@@ -264,29 +257,30 @@ def dbt_build(
     if window := run_dbt_vars(context):
         args += ["--vars", json.dumps(window)]
         context.log.info(f"event-date window: {window}")
-    # The events are held until dbt exits: the row counts need the warehouse, which the dbt
-    # process holds while it runs (DuckDB lets one process in). A failed build still reports
-    # what it built before its error is raised.
-    events: list[Any] = []
-    error: Exception | None = None
-    invocation = None
+    # Every event goes to Dagster as dbt reports it, so storing them overlaps the build. The
+    # row counts come from dbt's own log (macros/row_count.sql): the warehouse is the dbt
+    # process's while it runs. A failed build still reports what it built, then raises.
+    with buildable_tests_only():
+        invocation = dbt.cli(args, context=context)
+    counts: dict[str, int] = {}
+    succeeded = False
     try:
-        with buildable_tests_only():
-            invocation = dbt.cli(args, context=context)
-        for event in invocation.stream():
-            events.append(event)
-    except Exception as exc:  # re-raised below, after the partial results
-        error = exc
-    if invocation is not None:
-        tidy_target(context, invocation.target_path, succeeded=error is None)
-    try:
-        counts = table_row_counts(warehouse.paths.warehouse)
-    except duckdb.Error as exc:
-        context.log.warning(f"row counts skipped: {exc}")
-        counts = {}
-    yield from with_row_counts(context, events, counts)
-    if error is not None:
-        raise error
+        for raw in invocation.stream_raw_events():
+            if (logged := logged_row_count(raw.raw_event)) is not None:
+                table, rows = logged
+                counts[table] = rows  # a model counting twice: the later count holds
+                continue
+            for event in raw.to_default_asset_events(
+                manifest=invocation.manifest,
+                dagster_dbt_translator=invocation.dagster_dbt_translator,
+                context=context,
+                target_path=invocation.target_path,
+                project=invocation.project,
+            ):
+                yield with_row_count(context, event, counts)
+        succeeded = True
+    finally:
+        tidy_target(context, invocation.target_path, succeeded=succeeded)
 
 
 @dbt_assets(
@@ -299,10 +293,9 @@ def dbt_build(
 def returnops_dbt_models(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
-    warehouse: Warehouse,
     config: DbtBuildConfig,
 ):
-    yield from dbt_build(context, dbt, warehouse, config)
+    yield from dbt_build(context, dbt, config)
 
 
 # The marts keyed by an event day whose days can be rebuilt alone (orchestration.partitions).
@@ -319,10 +312,9 @@ def returnops_dbt_models(
 def returnops_dbt_event_date_models(
     context: dg.AssetExecutionContext,
     dbt: DbtCliResource,
-    warehouse: Warehouse,
     config: DbtBuildConfig,
 ):
-    yield from dbt_build(context, dbt, warehouse, config)
+    yield from dbt_build(context, dbt, config)
 
 
 def dbt_executable() -> str:
