@@ -18,6 +18,25 @@ from dagster_dbt import DbtProject
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def keep_partial_parse(target: Path, project_target: Path) -> bool:
+    """Make this invocation's parse state the one the next invocation starts from.
+
+    dagster-dbt gives every invocation a fresh target folder and seeds it with the project's
+    `target/partial_parse.msgpack`. That one was written by whoever parsed last, usually with
+    another RETURNOPS_HOME, which is part of the profile: dbt then reparses the whole project
+    (~6 s of every build). Replaced atomically, so a concurrent invocation copies the old file
+    or the new one; dbt checks the state against the project and the profile either way."""
+    state = target / PARTIAL_PARSE
+    if not state.exists():
+        return False
+    staged = project_target / f".{PARTIAL_PARSE}.{os.getpid()}.tmp"
+    shutil.copyfile(state, staged)
+    os.replace(staged, project_target / PARTIAL_PARSE)
+    return True
+
+
 # what a parse reads: a change to any of them (a file added, edited or removed) makes it stale
 PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
@@ -57,13 +76,11 @@ class AtomicManifestPreparer(DagsterDbtProjectPreparer):
         target = project.project_dir / project.target_path
         target.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".parse-", dir=target) as scratch:
+            # dagster-dbt seeds `scratch` with the project's parse state (unchanged files are
+            # not parsed again); the new state and manifest then replace the project's
             work = Path(scratch)
-            if (target / PARTIAL_PARSE).exists():
-                # start from the last parse state: an unchanged file is not parsed again
-                shutil.copyfile(target / PARTIAL_PARSE, work / PARTIAL_PARSE)
             DbtCliResource(project_dir=project).cli(["parse", "--quiet"], target_path=work).wait()
-            if (work / PARTIAL_PARSE).exists():
-                os.replace(work / PARTIAL_PARSE, target / PARTIAL_PARSE)
+            keep_partial_parse(work, target)
             os.replace(work / "manifest.json", project.manifest_path)
 
 

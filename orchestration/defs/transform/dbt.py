@@ -29,7 +29,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ingest.paths import returnops_home
 from orchestration.conditions import MODEL, SEED
-from orchestration.dbt_manifest import ensure_current_manifest
+from orchestration.dbt_manifest import ensure_current_manifest, keep_partial_parse
 from orchestration.freshness import derived_freshness_policy
 from orchestration.partitions import EVENT_DATE_PARTITIONS, EVENT_DATE_TAG, run_dbt_vars
 
@@ -203,26 +203,6 @@ def with_row_count(context: dg.AssetExecutionContext, event: Any, counts: Mappin
         if table in counts:
             return event.with_metadata({**event.metadata, "dagster/row_count": counts[table]})
     return event
-
-
-PARTIAL_PARSE = "partial_parse.msgpack"
-
-
-def keep_partial_parse(target: Path, project_target: Path) -> bool:
-    """Make this invocation's parse state the one the next invocation starts from.
-
-    dagster-dbt gives every invocation a fresh target folder and seeds it with the project's
-    `target/partial_parse.msgpack`. That one was written by whoever parsed last, usually with
-    another RETURNOPS_HOME, which is part of the profile: dbt then reparses the whole project
-    (~6 s of every build). Replaced atomically, so a concurrent invocation copies the old file
-    or the new one; dbt checks the state against the project and the profile either way."""
-    state = target / PARTIAL_PARSE
-    if not state.exists():
-        return False
-    staged = project_target / f".{PARTIAL_PARSE}.{os.getpid()}.tmp"
-    shutil.copyfile(state, staged)
-    os.replace(staged, project_target / PARTIAL_PARSE)
-    return True
 
 
 def tidy_target(context: dg.AssetExecutionContext, target: Path, succeeded: bool) -> None:
