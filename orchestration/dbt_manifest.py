@@ -9,6 +9,7 @@ and the finished manifest is moved over the old one (`os.replace`), so a reader 
 manifest or the new one, never part of one.
 """
 
+import hashlib
 import os
 import shutil
 import tempfile
@@ -18,23 +19,66 @@ from dagster_dbt import DbtProject
 from dagster_dbt.dbt_project import DagsterDbtProjectPreparer
 
 PARTIAL_PARSE = "partial_parse.msgpack"
+# target/parse_states/<key>.msgpack: the parse state dbt left for one profile (one warehouse)
+PARSE_STATES = "parse_states"
+# the most recently used states kept (each ~2 MB; every test home is a profile of its own)
+KEPT_PARSE_STATES = 16
 
 
-def keep_partial_parse(target: Path, project_target: Path) -> bool:
-    """Make this invocation's parse state the one the next invocation starts from.
+def parse_state_key(returnops_home: str) -> str:
+    """The name of the parse state of the profile for this RETURNOPS_HOME.
 
-    dagster-dbt gives every invocation a fresh target folder and seeds it with the project's
-    `target/partial_parse.msgpack`. That one was written by whoever parsed last, usually with
-    another RETURNOPS_HOME, which is part of the profile: dbt then reparses the whole project
-    (~6 s of every build). Replaced atomically, so a concurrent invocation copies the old file
-    or the new one; dbt checks the state against the project and the profile either way."""
+    dbt's saved parse state holds a checksum of the rendered profile, and the warehouse path
+    in it comes from RETURNOPS_HOME: a state written for another home makes dbt reparse the
+    whole project (~4 s). So does one written with other `--vars`. One state per home, and
+    none from an invocation with vars, lets every build of a home start from its own."""
+    return hashlib.sha256(returnops_home.encode()).hexdigest()[:16]
+
+
+def seed_parse_state(target: Path, project_target: Path, key: str) -> bool:
+    """Put the kept parse state for `key` in an invocation's fresh target folder (dagster-dbt
+    then leaves it there instead of copying the project's `target/partial_parse.msgpack`)."""
+    kept = project_target / PARSE_STATES / f"{key}.msgpack"
+    if not kept.exists():
+        return False
+    target.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(kept, target / PARTIAL_PARSE)
+    return True
+
+
+def keep_partial_parse(target: Path, project_target: Path, key: str | None = None) -> bool:
+    """Make this invocation's parse state the one the next invocation starts from: the
+    project's `target/partial_parse.msgpack`, or with a `key` the state kept for that profile
+    (`parse_state_key`; only the `KEPT_PARSE_STATES` most recently kept stay).
+
+    Replaced atomically, so a concurrent invocation copies the old file or the new one; dbt
+    checks the state against the project and the profile either way."""
     state = target / PARTIAL_PARSE
     if not state.exists():
         return False
-    staged = project_target / f".{PARTIAL_PARSE}.{os.getpid()}.tmp"
+    folder = project_target if key is None else project_target / PARSE_STATES
+    folder.mkdir(parents=True, exist_ok=True)
+    destination = folder / (PARTIAL_PARSE if key is None else f"{key}.msgpack")
+    staged = folder / f".{destination.name}.{os.getpid()}.tmp"
     shutil.copyfile(state, staged)
-    os.replace(staged, project_target / PARTIAL_PARSE)
+    os.replace(staged, destination)
+    if key is not None:
+        _prune(folder, KEPT_PARSE_STATES)
     return True
+
+
+def _prune(folder: Path, keep: int) -> None:
+    """Remove all but the `keep` most recently written states of `folder`."""
+    states = sorted(folder.glob("*.msgpack"), key=_mtime, reverse=True)
+    for stale in states[keep:]:
+        stale.unlink(missing_ok=True)
+
+
+def _mtime(path: Path) -> float:
+    try:
+        return path.stat().st_mtime
+    except FileNotFoundError:  # pruned meanwhile by another process
+        return 0.0
 
 
 # what a parse reads: a change to any of them (a file added, edited or removed) makes it stale

@@ -1,8 +1,11 @@
-"""The manifest is parsed only when missing or stale, and a reader never sees half of one."""
+"""The manifest is parsed only when missing or stale, and a reader never sees half of one;
+dbt's parse state is kept per warehouse, so a build does not reparse the project."""
 
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -10,13 +13,20 @@ import pytest
 from dagster_dbt import DbtProject
 
 from orchestration.dbt_manifest import (
+    KEPT_PARSE_STATES,
+    PARSE_STATES,
+    PARTIAL_PARSE,
     AtomicManifestPreparer,
     ensure_current_manifest,
+    keep_partial_parse,
     manifest_is_current,
     newest_input_mtime,
+    parse_state_key,
+    seed_parse_state,
 )
 
 PROJECT = Path(__file__).resolve().parents[2] / "dbt_project"
+DBT = str(Path(sys.executable).parent / "dbt")
 
 
 @pytest.fixture
@@ -85,3 +95,48 @@ def test_a_reader_never_sees_a_partial_manifest(project: DbtProject) -> None:
         reader.join()
     assert not errors, errors[:3]
     assert len(reads) > 10 and len(set(reads)) == 1
+
+
+def test_parse_states_are_kept_per_warehouse_and_the_oldest_pruned(tmp_path: Path) -> None:
+    project_target = tmp_path / "target"
+    homes = [f"/data/home-{i}" for i in range(KEPT_PARSE_STATES + 2)]
+    for i, home in enumerate(homes):
+        build = tmp_path / f"build-{i}"
+        build.mkdir()
+        (build / PARTIAL_PARSE).write_text(f"state of {home}")
+        assert keep_partial_parse(build, project_target, parse_state_key(home))
+        kept = project_target / PARSE_STATES / f"{parse_state_key(home)}.msgpack"
+        os.utime(kept, (1_000 + i, 1_000 + i))  # written in this order
+    states = list((project_target / PARSE_STATES).iterdir())
+    assert len(states) == KEPT_PARSE_STATES  # the two oldest were pruned, no temp file left
+    assert not (project_target / PARTIAL_PARSE).exists()  # the project's own state untouched
+
+    fresh = tmp_path / "fresh"
+    assert not seed_parse_state(fresh, project_target, parse_state_key(homes[0]))  # pruned
+    assert seed_parse_state(fresh, project_target, parse_state_key(homes[-1]))
+    assert (fresh / PARTIAL_PARSE).read_text() == f"state of {homes[-1]}"
+    assert parse_state_key(homes[0]) != parse_state_key(homes[1])
+
+
+def test_a_build_seeded_with_its_warehouse_state_does_not_reparse(tmp_path: Path) -> None:
+    """The reason for one state per warehouse: the profile (RETURNOPS_HOME) is part of dbt's
+    parse state, so a state kept for this home is reused, and only then."""
+    env = os.environ | {"RETURNOPS_HOME": str(tmp_path / "home")}
+    project_target = tmp_path / "target"
+    key = parse_state_key(env["RETURNOPS_HOME"])
+
+    def dbt_ls(target: Path) -> str:
+        subprocess.run(
+            [DBT, "ls", "--quiet", "--resource-type", "seed", "--target-path", str(target),
+             "--log-path", str(target), "--log-level-file", "debug"],
+            cwd=PROJECT, env=env, check=True, capture_output=True,
+        )  # fmt: skip
+        return (target / "dbt.log").read_text()
+
+    first = dbt_ls(tmp_path / "first")  # no state: a full parse
+    assert "Unable to do partial parsing" in first
+    assert keep_partial_parse(tmp_path / "first", project_target, key)
+
+    second = tmp_path / "second"
+    assert seed_parse_state(second, project_target, key)
+    assert "Unable to do partial parsing" not in dbt_ls(second)

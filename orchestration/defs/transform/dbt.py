@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 import sys
+import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from functools import cache
@@ -29,7 +30,12 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 
 from ingest.paths import returnops_home
 from orchestration.conditions import MODEL, SEED
-from orchestration.dbt_manifest import ensure_current_manifest, keep_partial_parse
+from orchestration.dbt_manifest import (
+    ensure_current_manifest,
+    keep_partial_parse,
+    parse_state_key,
+    seed_parse_state,
+)
 from orchestration.freshness import derived_freshness_policy
 from orchestration.partitions import EVENT_DATE_PARTITIONS, EVENT_DATE_TAG, run_dbt_vars
 
@@ -205,14 +211,25 @@ def with_row_count(context: dg.AssetExecutionContext, event: Any, counts: Mappin
     return event
 
 
-def tidy_target(context: dg.AssetExecutionContext, target: Path, succeeded: bool) -> None:
-    """After a build: keep its parse state; drop its target folder (compiled SQL, a copy of the
+def invocation_target(context: dg.AssetExecutionContext) -> Path:
+    """A fresh target folder for one dbt invocation (as dagster-dbt names them), under the
+    project's `target/`."""
+    name = f"{context.op_execution_context.op.name}-{context.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    return dbt_project.project_dir / "target" / name
+
+
+def tidy_target(
+    context: dg.AssetExecutionContext, target: Path, succeeded: bool, state_key: str | None
+) -> None:
+    """After a build: keep its parse state for the next build of this warehouse (unless
+    `state_key` is None: vars were given); drop its target folder (compiled SQL, a copy of the
     manifest, logs: ~15 MB a build, and the live pipeline builds every few minutes) unless it
     failed, when it is what one reads to see why."""
-    try:
-        keep_partial_parse(target, dbt_project.project_dir / "target")
-    except OSError as exc:
-        context.log.warning(f"partial parse state not kept: {exc}")
+    if state_key is not None:
+        try:
+            keep_partial_parse(target, dbt_project.project_dir / "target", state_key)
+        except OSError as exc:
+            context.log.warning(f"partial parse state not kept: {exc}")
     if succeeded:
         shutil.rmtree(target, ignore_errors=True)
     else:
@@ -234,14 +251,24 @@ def dbt_build(
         "unit_test",
         *(["--full-refresh"] if config.full_refresh else []),
     ]
-    if window := run_dbt_vars(context):
-        args += ["--vars", json.dumps(window)]
+    window = run_dbt_vars(context)
+    if window:
         context.log.info(f"event-date window: {window}")
+    # Only an exact window (a backfill, a past day) changes what the models do: the latest
+    # day's run builds as without partitions (macros/partitions.sql). Vars are part of dbt's
+    # parse state, so that run passes none and reuses the state of the unpartitioned build.
+    exact = bool(window.get("event_date_exact"))
+    if exact:
+        args += ["--vars", json.dumps(window)]
+    target = invocation_target(context)
+    state_key = None if exact else parse_state_key(os.environ["RETURNOPS_HOME"])
+    if state_key is not None:
+        seed_parse_state(target, dbt_project.project_dir / "target", state_key)
     # Every event goes to Dagster as dbt reports it, so storing them overlaps the build. The
     # row counts come from dbt's own log (macros/row_count.sql): the warehouse is the dbt
     # process's while it runs. A failed build still reports what it built, then raises.
     with buildable_tests_only():
-        invocation = dbt.cli(args, context=context)
+        invocation = dbt.cli(args, context=context, target_path=target)
     counts: dict[str, int] = {}
     succeeded = False
     try:
@@ -260,7 +287,7 @@ def dbt_build(
                 yield with_row_count(context, event, counts)
         succeeded = True
     finally:
-        tidy_target(context, invocation.target_path, succeeded=succeeded)
+        tidy_target(context, target, succeeded, state_key)
 
 
 @dbt_assets(
