@@ -2,11 +2,14 @@
 
 Simulates a history (`--scale`, `--days`) into a work directory, starts the channel sandbox on a
 free loopback port (the write-back pushes to it), runs the pipeline once over the history, then
-starts `returnops simulate --live --rate R` as its own process and, for `--seconds`, runs the
-pipeline in a loop (ingest → dbt build → checks → publish → write-back, in this process, through
-Dagster) as new files land. Each publish records the files it serves for the first time in
-`ops.file_latency` (`orchestration.publish`). When time is up the live
-simulator is stopped and one last run publishes what landed meanwhile.
+starts `returnops simulate --live --rate R` as its own process and, for `--seconds`, runs in a
+loop, in this process through Dagster, what automation runs for each landing batch: the
+`live_refresh` job (ingest → dbt build → checks → publish → write-back), and after each
+ten-minute tick the event-date partitioned backlog's latest day (automation refreshes it on that
+cadence, `orchestration.conditions.PARTITIONED_LATEST_DAY`; the next loop run publishes it).
+Each publish records the files it serves for the first time in `ops.file_latency`
+(`orchestration.publish`). When time is up the live simulator is stopped and one last run
+publishes what landed meanwhile.
 
 It prints, over the live files only, landing-to-serving p50/p95 (the file's mtime to the
 publish of the first snapshot after its load) and landing-to-channel p50/p95 (for stock-moving
@@ -43,6 +46,11 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 from ingest.paths import Paths, get_paths  # noqa: E402
 from ingest.simulate import simulate  # noqa: E402
 from ingest.warehouse import connect  # noqa: E402
+from orchestration.defs.jobs import (  # noqa: E402
+    BACKFILL_JOB_NAME,
+    LIVE_REFRESH_JOB_NAME,
+    PIPELINE_JOB_NAME,
+)
 from orchestration.demo import sandbox_command, wait_until_up  # noqa: E402
 from orchestration.latency import (  # noqa: E402
     Distribution,
@@ -54,6 +62,8 @@ from orchestration.pipeline import run_pipeline  # noqa: E402
 REPO_ROOT = Path(__file__).resolve().parents[1]
 TARGET_SERVING_P95 = 60.0
 TARGET_CHANNEL_P95 = 90.0
+# automation refreshes the partitioned backlog's latest day every ten minutes
+CADENCE_MINUTES = 10
 
 console = Console()
 
@@ -115,18 +125,26 @@ def stop(process: subprocess.Popen, timeout: float = 30) -> int:
     return process.returncode
 
 
-def run_once(paths: Paths, number: int) -> tuple[bool, int, float]:
-    """One pipeline run, then its snapshot recorded; (success, files recorded, seconds)."""
+def run_once(paths: Paths, number: int, job: str = LIVE_REFRESH_JOB_NAME) -> tuple[bool, float]:
+    """One run of `job`; (success, seconds)."""
     started = time.perf_counter()
     # dbt's per-node lines would bury the figures: they go to the work dir's pipeline.log
     with (paths.home / "pipeline.log").open("a") as log, contextlib.redirect_stdout(log):
-        outcome = run_pipeline(paths)
+        outcome = run_pipeline(paths, job)
     # the publish records the files it serves first (orchestration.publish)
     recorded = int(outcome.materialized.get("serving_snapshot", {}).get("files_newly_served", 0))
     seconds = time.perf_counter() - started
     verdict = "ok" if outcome.success else f"[red]failed[/] {'; '.join(outcome.failures)[:300]}"
-    console.print(f"run {number}: {seconds:5.1f} s, {recorded} files newly served, {verdict}")
-    return outcome.success, recorded, seconds
+    console.print(
+        f"run {number} ({job}): {seconds:5.1f} s, {recorded} files newly served, {verdict}"
+    )
+    return outcome.success, seconds
+
+
+def cadence_tick_passed(since: datetime, now: datetime, minutes: int = CADENCE_MINUTES) -> bool:
+    """Whether a tick of `*/minutes * * * *` (UTC) lies in (since, now]."""
+    step = minutes * 60
+    return int(now.timestamp()) // step > int(since.timestamp()) // step
 
 
 def live_rejects(paths: Paths, since: datetime) -> int:
@@ -168,9 +186,10 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_sandbox:
             sandbox = start_sandbox(paths)
             console.print("channel sandbox up")
-        ok, _, seconds = run_once(paths, 0)
+        ok, seconds = run_once(paths, 0, PIPELINE_JOB_NAME)  # the whole graph, backlog too
         console.print(f"first run over the history: {seconds:.1f} s")
         successes.append(ok)
+        backlog_at = datetime.now(UTC)
 
         live_since = datetime.now(UTC).replace(tzinfo=None)
         live = start_live(paths, args)
@@ -179,13 +198,19 @@ def main(argv: list[str] | None = None) -> int:
         number = 0
         while time.monotonic() < deadline:
             number += 1
-            ok, _, seconds = run_once(paths, number)
+            if cadence_tick_passed(backlog_at, datetime.now(UTC)):
+                backlog_at = datetime.now(UTC)
+                ok, seconds = run_once(paths, number, BACKFILL_JOB_NAME)  # its latest day
+                successes.append(ok)
+                runs.append(seconds)
+                number += 1
+            ok, seconds = run_once(paths, number)
             successes.append(ok)
             runs.append(seconds)
         code = stop(live)
         console.print(f"live simulator stopped (exit {code})")
         live = None
-        ok, _, seconds = run_once(paths, number + 1)  # publish what landed meanwhile
+        ok, seconds = run_once(paths, number + 1)  # publish what landed meanwhile
         successes.append(ok)
         runs.append(seconds)
 

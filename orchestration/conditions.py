@@ -75,6 +75,25 @@ MODEL = ((eager_latest() | never_built()) & ~_deps_blocking_checks_in_progress()
     "eager_after_deps_checks"
 )
 
+# An event-date partitioned mart (a per-day aggregate, `orchestration.partitions`): its latest
+# day on a cadence, not per landing batch. Dagster runs a partitioned asset apart from the
+# unpartitioned ones, so per batch it would be two more runs (the mart, then the publish again)
+# holding the warehouse's one slot while the next batch waits: the batch's events are served
+# by the first run, the day's backlog figures within this cadence. Built once its inputs exist
+# (`never_built`), then after each cadence tick when anything upstream changed since its last
+# request.
+PARTITIONED_REFRESH_CRON = "*/10 * * * *"
+PARTITIONED_LATEST_DAY = (
+    (
+        AC.in_latest_time_window()
+        & AC.cron_tick_passed(PARTITIONED_REFRESH_CRON).since(AC.newly_requested())
+        & AC.any_deps_updated().since(AC.newly_requested())
+        & ~AC.any_deps_in_progress()
+        & ~AC.in_progress()
+    ).with_label("latest_day_every_ten_minutes")
+    | never_built()
+) & ~_deps_blocking_checks_in_progress()
+
 # dbt seeds have no upstream: loaded when missing and whenever the CSV changes (dbt's checksum
 # is the asset's code version)
 SEED = (

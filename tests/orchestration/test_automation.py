@@ -2,6 +2,8 @@
 one landing batch is one run of everything downstream, a fresh warehouse is built in one run,
 and a failed blocking check holds the publish."""
 
+from datetime import UTC, datetime, timedelta
+
 import dagster as dg
 import pytest
 
@@ -106,8 +108,24 @@ def test_one_landing_report_requests_its_table_and_everything_downstream(defs):
         )
         news = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=quiet.cursor)
         report_done(instance, defs, news)
-        # the run done, the latest day of the partitioned backlog follows in a run of its own
+        # the run done, nothing more until the partitioned backlog's next cadence tick ...
         after = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=news.cursor)
+        # ... then its latest day in a run of its own, and the publish again after it
+        later = datetime.now(UTC) + timedelta(minutes=11)
+        refresh = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=after.cursor, evaluation_time=later
+        )
+        report_done(instance, defs, refresh)
+        republish = dg.evaluate_automation_conditions(
+            defs=defs, instance=instance, cursor=refresh.cursor, evaluation_time=later
+        )
+        report_done(instance, defs, republish)
+        idle = dg.evaluate_automation_conditions(
+            defs=defs,
+            instance=instance,
+            cursor=republish.cursor,
+            evaluation_time=later + timedelta(minutes=10),
+        )
 
     keys = requested(news)
     raw = dg.AssetKey(["raw", "shopify__returns"])
@@ -117,7 +135,11 @@ def test_one_landing_report_requests_its_table_and_everything_downstream(defs):
     assert {"stg_shopify__return_lines", "fct_return_lines", "serving_snapshot"} <= keys
     assert "channel_writeback" in keys  # the corrections reach the channels in the same run
     assert not {k for k in keys if k.startswith("raw/")} - {"raw/shopify__returns"}
-    assert requested(after) == partitioned
+    assert requested(after) == set()
+    assert requested(refresh) == partitioned
+    assert requested(republish) == {"serving_snapshot", "channel_writeback"}
+    # another tick with nothing new upstream since the last refresh: nothing to do
+    assert idle.total_requested == 0
 
 
 def test_a_failed_blocking_check_holds_the_publish_until_it_passes(defs):

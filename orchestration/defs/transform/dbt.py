@@ -29,7 +29,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
 
 from ingest.paths import returnops_home
-from orchestration.conditions import MODEL, SEED
+from orchestration.conditions import MODEL, PARTITIONED_LATEST_DAY, SEED
 from orchestration.dbt_manifest import (
     ensure_current_manifest,
     keep_partial_parse,
@@ -145,7 +145,13 @@ class ReturnopsTranslator(DagsterDbtTranslator):
             group_name=group,
             owners=OWNERS,
             description=description,
-            automation_condition=SEED if is_seed else MODEL,
+            automation_condition=(
+                SEED
+                if is_seed
+                else PARTITIONED_LATEST_DAY
+                if EVENT_DATE_TAG in node.get("tags", [])
+                else MODEL
+            ),
             freshness_policy=freshness,
         ).merge_attributes(tags={"layer": group, "materialized": materialized})
 
