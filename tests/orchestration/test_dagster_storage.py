@@ -74,3 +74,36 @@ def test_open_databases_stay_bounded_and_a_wipe_starts_clean(dagster_home: Path)
         run_id = run_job(instance)  # a new run after the wipe is stored as before
         event = instance.get_latest_materialization_event(dg.AssetKey("numbers"))
         assert event is not None and event.run_id == run_id
+
+
+def test_schema_answers_are_remembered_and_commits_do_not_wait_for_the_disk(
+    dagster_home: Path,
+) -> None:
+    with dg.DagsterInstance.from_config(str(dagster_home)) as instance:
+        storage = instance.event_log_storage
+        run_job(instance)
+        assert storage.supports_asset_checks
+        assert not storage.has_table("no_such_table")  # a no is not remembered
+        seen = set(storage._schema_seen)  # noqa: SLF001
+        assert ("asset_check_executions", None) in seen
+        assert ("asset_keys", "last_materialization_timestamp") in seen
+        assert ("no_such_table", None) not in seen
+
+        with storage.index_connection() as conn:
+            (mode,) = conn.exec_driver_sql("PRAGMA journal_mode").fetchone()
+            (synchronous,) = conn.exec_driver_sql("PRAGMA synchronous").fetchone()
+        assert (mode, synchronous) == ("wal", 1)  # 1: NORMAL
+
+        # the check's evaluation was stored through the remembered answers
+        run_id = run_job(instance)
+        record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
+        )[dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
+        assert record.run_id == run_id
+
+        storage.wipe()  # the files are recreated: the answers are asked again, and hold
+        run_id = run_job(instance)
+        record = instance.event_log_storage.get_latest_asset_check_execution_by_key(
+            [dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
+        )[dg.AssetCheckKey(dg.AssetKey("numbers"), "positive")]
+        assert record.run_id == run_id
