@@ -16,9 +16,10 @@ dbt models opt in with the tag `event_date_partitioned` and read the window thro
 How a run's partitions become dbt vars (`dbt_vars_for`):
 - a backfill, or any run of a range or a past day: `exact` — the model rewrites exactly the
   days of the window, changed or not, and no other row;
-- a run of only the latest partition (what eager automation and `returnops run` ask for):
-  the model's incremental logic as without partitions — every day whose inputs changed is
-  rewritten (late events move old days), since automation only ever asks for the latest day.
+- a run of only the latest partition (what automation asks for every ten minutes, and
+  `returnops run`): the model's incremental logic as without partitions — every day whose
+  inputs changed is rewritten (late events move old days), since automation only ever asks
+  for the latest day.
 """
 
 from __future__ import annotations
