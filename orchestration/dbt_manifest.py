@@ -12,6 +12,7 @@ manifest or the new one, never part of one.
 import hashlib
 import os
 import shutil
+import sys
 import tempfile
 from pathlib import Path
 
@@ -81,6 +82,12 @@ def _mtime(path: Path) -> float:
         return 0.0
 
 
+def dbt_executable() -> str:
+    """The dbt installed beside this interpreter, so an un-activated venv works too."""
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else "dbt"
+
+
 # what a parse reads: a change to any of them (a file added, edited or removed) makes it stale
 PROJECT_INPUTS = ("dbt_project.yml", "profiles.yml", "models", "macros", "seeds", "tests")
 
@@ -123,7 +130,9 @@ class AtomicManifestPreparer(DagsterDbtProjectPreparer):
             # dagster-dbt seeds `scratch` with the project's parse state (unchanged files are
             # not parsed again); the new state and manifest then replace the project's
             work = Path(scratch)
-            DbtCliResource(project_dir=project).cli(["parse", "--quiet"], target_path=work).wait()
+            DbtCliResource(project_dir=project, dbt_executable=dbt_executable()).cli(
+                ["parse", "--quiet"], target_path=work
+            ).wait()
             keep_partial_parse(work, target)
             os.replace(work / "manifest.json", project.manifest_path)
 

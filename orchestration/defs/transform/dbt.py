@@ -17,7 +17,6 @@ import json
 import os
 import re
 import shutil
-import sys
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -31,6 +30,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_as
 from ingest.paths import returnops_home
 from orchestration.conditions import MODEL, PARTITIONED_LATEST_DAY, SEED
 from orchestration.dbt_manifest import (
+    dbt_executable,
     ensure_current_manifest,
     keep_partial_parse,
     parse_state_key,
@@ -328,12 +328,6 @@ def returnops_dbt_event_date_models(
     config: DbtBuildConfig,
 ):
     yield from dbt_build(context, dbt, config)
-
-
-def dbt_executable() -> str:
-    """The dbt installed beside this interpreter, so an un-activated venv works too."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else "dbt"
 
 
 @dg.definitions
