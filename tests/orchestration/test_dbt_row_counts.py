@@ -1,6 +1,17 @@
-"""The row counts dbt logs (macros/row_count.sql) are read off its event stream."""
+"""The row counts dbt logs (macros/row_count.sql) are read off its event stream, so the dbt
+resource builds no dbt Core adapter in process (dagster-dbt's only use of it is fetching row
+counts and column metadata)."""
 
-from orchestration.defs.transform.dbt import logged_row_count
+from pathlib import Path
+
+from dagster_dbt import DbtCliResource
+
+from orchestration.dbt_manifest import dbt_executable
+from orchestration.defs.transform.dbt import (
+    ReturnopsDbtCliResource,
+    dbt_project,
+    logged_row_count,
+)
 
 
 def jinja_log(msg: str, name: str = "JinjaLogInfo") -> dict:
@@ -20,3 +31,15 @@ def test_anything_else_is_not_a_row_count() -> None:
     # the same text in another kind of dbt event (say, a model's SQL echoed) does not count
     assert logged_row_count(jinja_log("returnops_row_count t 1", name="SQLQuery")) is None
     assert logged_row_count({"info": {}, "data": {}}) is None
+
+
+def test_the_dbt_resource_runs_dbt_without_building_an_adapter_in_process(
+    tmp_path: Path, monkeypatch
+) -> None:
+    # the hook overridden is dagster-dbt's own: if it is renamed, the override does nothing
+    assert callable(getattr(DbtCliResource, "_initialize_dbt_core_adapter", None))
+    monkeypatch.setenv("RETURNOPS_HOME", str(tmp_path))
+    dbt = ReturnopsDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+    invocation = dbt.cli(["ls", "--resource-type", "seed", "--quiet"], target_path=tmp_path / "t")
+    assert invocation.adapter is None
+    assert invocation.wait().is_successful()
