@@ -9,7 +9,11 @@ import pytest
 from ingest.sources import ENTITIES
 from ingest.sources.wms import INSPECTIONS, RECEIPTS
 from orchestration.defs.ingest.assets import raw_asset_key, raw_assets
-from orchestration.defs.quality.source_checks import evaluate_contract, source_contract_checks
+from orchestration.defs.quality.source_checks import (
+    build_contract_checks,
+    evaluate_contract,
+    source_contract_checks,
+)
 from orchestration.defs.resources import Warehouse
 
 INSPECTION_HEADER = (
@@ -44,9 +48,8 @@ def inspection_report() -> None:
 def run(home: Path, entity) -> dg.ExecuteInProcessResult:
     """Materialize the entity's raw asset, its contract check and one asset downstream."""
     (asset,) = [a for a in raw_assets if a.key == raw_asset_key(entity)]
-    (check,) = [c for c in source_contract_checks if c.check_key.asset_key == asset.key]
     return dg.materialize(
-        [asset, check, inspection_report],
+        [asset, build_contract_checks([entity]), inspection_report],
         resources={"warehouse": Warehouse(home=str(home))},
         instance=dg.DagsterInstance.ephemeral(),
         raise_on_error=False,
