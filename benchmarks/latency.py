@@ -198,8 +198,8 @@ def main(argv: list[str] | None = None) -> int:
         number = 0
         while time.monotonic() < deadline:
             number += 1
-            if cadence_tick_passed(backlog_at, datetime.now(UTC)):
-                backlog_at = datetime.now(UTC)
+            if cadence_tick_passed(backlog_at, now := datetime.now(UTC)):
+                backlog_at = now
                 ok, seconds = run_once(paths, number, BACKFILL_JOB_NAME)  # its latest day
                 successes.append(ok)
                 runs.append(seconds)

@@ -95,7 +95,8 @@ def contract_verdict(
         **batch_metadata(batch),
         "reject_share_threshold": reject_share_warn,
     }
-    key = {"asset_key": raw_asset_key(entity), "check_name": contract_check_name(entity)}
+    check = contract_check_key(entity)
+    key = {"asset_key": check.asset_key, "check_name": check.name}
     if not audit.exists:
         return dg.AssetCheckResult(
             **key,
@@ -170,14 +171,15 @@ def evaluate_contract(
     return result
 
 
-def contract_check_name(entity: Entity) -> str:
-    return f"{entity.table}_contract"
+def contract_check_key(entity: Entity) -> dg.AssetCheckKey:
+    return dg.AssetCheckKey(raw_asset_key(entity), f"{entity.table}_contract")
 
 
 def contract_spec(entity: Entity) -> dg.AssetCheckSpec:
+    check = contract_check_key(entity)
     return dg.AssetCheckSpec(
-        name=contract_check_name(entity),
-        asset=raw_asset_key(entity),
+        name=check.name,
+        asset=check.asset_key,
         blocking=True,
         automation_condition=WITH_ITS_ASSET,  # in the run that loads the table
         description=f"Great Expectations contract of `raw.{entity.table}`: required columns "
@@ -192,7 +194,7 @@ def build_contract_checks(entities: Sequence[Entity]) -> dg.AssetChecksDefinitio
     run selected (a step each cost ~0.1 s of Dagster and a warehouse connection apiece, on
     every micro-batch). Blocking: a contract broken with ERROR fails the step once every
     selected table has its verdict, and nothing downstream of the raw tables runs."""
-    by_key = {dg.AssetCheckKey(raw_asset_key(e), contract_check_name(e)): e for e in entities}
+    by_key = {contract_check_key(entity): entity for entity in entities}
 
     @dg.multi_asset_check(
         name="raw_contracts",

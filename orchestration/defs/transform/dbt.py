@@ -46,6 +46,8 @@ os.environ["RETURNOPS_HOME"] = str(returnops_home())
 DBT_PROJECT_DIR = Path(__file__).resolve().parents[3] / "dbt_project"
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# where each invocation's target folder and the kept parse states live
+PROJECT_TARGET = dbt_project.project_dir / "target"
 # Not `dbt_project.prepare_if_dev()`: under `dagster dev` that parses on every code load, in
 # place, racing whoever reads the manifest meanwhile. This parses only when the manifest is
 # missing or older than the project (a fresh clone, an edited model), and atomically.
@@ -221,7 +223,7 @@ def invocation_target(context: dg.AssetExecutionContext) -> Path:
     """A fresh target folder for one dbt invocation (as dagster-dbt names them), under the
     project's `target/`."""
     name = f"{context.op_execution_context.op.name}-{context.run_id[:7]}-{uuid.uuid4().hex[:7]}"
-    return dbt_project.project_dir / "target" / name
+    return PROJECT_TARGET / name
 
 
 def tidy_target(
@@ -233,7 +235,7 @@ def tidy_target(
     failed, when it is what one reads to see why."""
     if state_key is not None:
         try:
-            keep_partial_parse(target, dbt_project.project_dir / "target", state_key)
+            keep_partial_parse(target, PROJECT_TARGET, state_key)
         except OSError as exc:
             context.log.warning(f"partial parse state not kept: {exc}")
     if succeeded:
@@ -269,7 +271,7 @@ def dbt_build(
     target = invocation_target(context)
     state_key = None if exact else parse_state_key(os.environ["RETURNOPS_HOME"])
     if state_key is not None:
-        seed_parse_state(target, dbt_project.project_dir / "target", state_key)
+        seed_parse_state(target, PROJECT_TARGET, state_key)
     # Every event goes to Dagster as dbt reports it, so storing them overlaps the build. The
     # row counts come from dbt's own log (macros/row_count.sql): the warehouse is the dbt
     # process's while it runs. A failed build still reports what it built, then raises.
