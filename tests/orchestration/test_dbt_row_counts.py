@@ -1,9 +1,10 @@
 """The row counts dbt logs (macros/row_count.sql) are read off its event stream, so the dbt
 resource builds no dbt Core adapter in process (dagster-dbt's only use of it is fetching row
-counts and column metadata)."""
+counts and column metadata), and learns dbt's version without starting dbt."""
 
 from pathlib import Path
 
+import pytest
 from dagster_dbt import DbtCliResource
 
 from orchestration.dbt_manifest import dbt_executable
@@ -43,3 +44,21 @@ def test_the_dbt_resource_runs_dbt_without_building_an_adapter_in_process(
     invocation = dbt.cli(["ls", "--resource-type", "seed", "--quiet"], target_path=tmp_path / "t")
     assert invocation.adapter is None
     assert invocation.wait().is_successful()
+
+
+def test_the_dbt_version_comes_from_the_installed_package_not_a_dbt_start(
+    tmp_path: Path, monkeypatch
+) -> None:
+    dbt = ReturnopsDbtCliResource(project_dir=dbt_project, dbt_executable=dbt_executable())
+    # what dagster-dbt would have found by running `dbt --version` (its own property, uncached)
+    reported = DbtCliResource._cli_version.func(dbt)
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"dbt started to learn its version: {args}")
+
+    monkeypatch.setattr("dagster_dbt.core.resource.check_output", no_subprocess)
+    assert dbt._cli_version == reported
+    # and a dbt found elsewhere (not this environment's) is still asked
+    other = ReturnopsDbtCliResource(project_dir=dbt_project, dbt_executable="dbt")
+    with pytest.raises(AssertionError, match="--version"):
+        _ = other._cli_version

@@ -13,6 +13,7 @@ daily-partitioned by event date with `BackfillPolicy.single_run()` (`orchestrati
 a range of days is one run, its window passed to dbt as vars); every other model is not.
 """
 
+import importlib.metadata
 import json
 import os
 import re
@@ -20,12 +21,13 @@ import shutil
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, DbtProject, dbt_assets
+from packaging import version
 
 from ingest.paths import returnops_home
 from orchestration.conditions import MODEL, PARTITIONED_LATEST_DAY, SEED
@@ -343,6 +345,15 @@ class ReturnopsDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Any) -> None:  # type: ignore[override]
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        """dagster-dbt learns dbt's version by running `dbt --version`: a whole dbt start-up
+        (~2.5 s) before every build in a new process, which every live run is. The dbt beside
+        this interpreter is the dbt-core installed with it, so its package metadata answers."""
+        if self.dbt_executable == dbt_executable() and Path(self.dbt_executable).is_absolute():
+            return version.parse(importlib.metadata.version("dbt-core"))
+        return super()._cli_version
 
 
 @dg.definitions
