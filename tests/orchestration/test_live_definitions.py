@@ -92,6 +92,9 @@ def test_the_shipped_instance_config_gives_the_duckdb_pool_one_slot(tmp_path, mo
     assert config.pool_config.default_pool_limit == 1
     assert config.pool_config.pool_granularity.value == "op"
     assert instance.freshness_enabled
+    # a queued run is picked up within a second (the queue daemon's interval)
+    assert instance.run_coordinator.dequeue_interval_seconds == 1
+    assert config.run_queue_config.max_concurrent_runs == 4
     # the pooled event log, in Dagster's default folder for run event logs
     storage = instance.event_log_storage
     assert isinstance(storage, PooledSqliteEventLogStorage)
