@@ -66,3 +66,28 @@ def test_dg_check_defs_passes(tmp_path):
         timeout=300,
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_loading_the_definitions_does_not_import_great_expectations(tmp_path):
+    # GX is imported when a check builds or runs its suite (orchestration/lazy_gx.py): a
+    # process that only loads the definitions (webserver, daemon, a run without checks) or
+    # lists the checks does not pay for it
+    script = (
+        "import sys\n"
+        "from orchestration.definitions import defs\n"
+        "graph = defs().resolve_asset_graph()\n"
+        "checks = {node.key.name for node in graph.asset_check_nodes}\n"
+        "assert 'fct_return_lines_expectations' in checks, checks\n"
+        "assert 'shopify__returns_contract' in checks, checks\n"
+        "print('great_expectations' in sys.modules)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=REPO_ROOT,
+        env={"PATH": str(Path(sys.executable).parent), "RETURNOPS_HOME": str(tmp_path)},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"

@@ -2,7 +2,14 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.defs.quality.expectations import return_lines_suite, validate_table
+from orchestration.defs.quality.checks import mart_expectations_check
+from orchestration.defs.quality.expectations import (
+    LIFECYCLE_SUITES,
+    RECOVERY_SUITES,
+    return_lines_suite,
+    suite_name,
+    validate_table,
+)
 
 COLUMNS = (
     "return_line_id varchar, channel varchar, quantity integer, initiated_at timestamp, "
@@ -45,3 +52,15 @@ def test_negative_cycle_time_and_missing_initiation_fail(tmp_path):
         "expect_column_values_to_be_between(cycle_time_hours)",
         "expect_column_values_to_not_be_null(initiated_at)",
     ]
+
+
+def test_a_checks_description_names_the_suites_it_runs():
+    # the names come from the suite functions, so that loading the checks builds no suite
+    for suites in (LIFECYCLE_SUITES | RECOVERY_SUITES).values():
+        for suite in suites:
+            assert suite_name(suite) == suite().name
+    check = mart_expectations_check("fct_return_lines", LIFECYCLE_SUITES["fct_return_lines"], "x")
+    (spec,) = check.check_specs
+    assert spec.description == (
+        "Great Expectations (x family): fct_return_lines, fct_return_lines_rules."
+    )

@@ -5,25 +5,28 @@ named `<table>_expectations`; it runs the table's suites on one read of the tabl
 """
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import great_expectations as gx
 
 from orchestration.conditions import WITH_ITS_ASSET
 from orchestration.defs.quality.expectations import (
     LIFECYCLE_SUITES,
     RECOVERY_SUITES,
     check_result,
+    suite_name,
     validate_table_suites,
 )
 from orchestration.defs.resources import Warehouse
 
+if TYPE_CHECKING:
+    import great_expectations as gx
+
 
 def mart_expectations_check(
-    table: str, suites: tuple[Callable[[], gx.ExpectationSuite], ...], family: str
+    table: str, suites: tuple[Callable[[], "gx.ExpectationSuite"], ...], family: str
 ) -> dg.AssetChecksDefinition:
-    built = [suite() for suite in suites]
-    names = ", ".join(suite.name for suite in built)
+    names = ", ".join(suite_name(suite) for suite in suites)  # the suites are built when run
 
     @dg.asset_check(
         asset=dg.AssetKey(table),

@@ -9,22 +9,24 @@ except where a flag says otherwise. `quality/checks.py` turns every table of a f
 blocking Dagster asset check.
 """
 
-import os
-from collections.abc import Sequence
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-# GX phones home by default; this machine has no business doing so.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+import dagster as dg
 
-import dagster as dg  # noqa: E402
-import great_expectations as gx  # noqa: E402
-import great_expectations.expectations as gxe  # noqa: E402
-import pandas as pd  # noqa: E402
-from great_expectations.data_context.types.base import ProgressBarsConfig  # noqa: E402
-from great_expectations.expectations.row_conditions import Column  # noqa: E402
+from ingest.warehouse import connect
+from orchestration.lazy_gx import gx_config, row_conditions
 
-from ingest.warehouse import connect  # noqa: E402
+if TYPE_CHECKING:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+    import pandas as pd
+else:  # imported on first use: GX is most of the definitions' load time (orchestration.lazy_gx)
+    from orchestration.lazy_gx import gx, gxe
 
 
 def return_lines_suite() -> gx.ExpectationSuite:
@@ -64,10 +66,10 @@ def return_lines_rules_suite() -> gx.ExpectationSuite:
                 column_B="refund_amount",
                 or_equal=True,
                 ignore_row_if="either_value_is_missing",
-                row_condition=Column("is_refund_over_policy") == False,  # noqa: E712
+                row_condition=row_conditions.Column("is_refund_over_policy") == False,  # noqa: E712
             ),
             gxe.ExpectColumnValuesToNotBeNull(
-                column="resolved_at", row_condition=Column("status") == "resolved"
+                column="resolved_at", row_condition=row_conditions.Column("status") == "resolved"
             ),
             gxe.ExpectColumnValuesToBeInSet(
                 column="status",
@@ -99,11 +101,11 @@ def refunds_suite() -> gx.ExpectationSuite:
             gxe.ExpectColumnValuesToBeBetween(
                 column="days_from_receipt",
                 min_value=0,
-                row_condition=Column("is_open") == True,  # noqa: E712
+                row_condition=row_conditions.Column("is_open") == True,  # noqa: E712
             ),
             gxe.ExpectColumnValuesToNotBeNull(
                 column="ageing_bucket",
-                row_condition=Column("is_open") == True,  # noqa: E712
+                row_condition=row_conditions.Column("is_open") == True,  # noqa: E712
             ),
             gxe.ExpectColumnValuesToBeInSet(
                 column="ageing_bucket", value_set=["0-2", "3-7", "8-14", "15-30", ">30"]
@@ -135,7 +137,7 @@ def return_exceptions_suite() -> gx.ExpectationSuite:
             gxe.ExpectColumnValuesToBeBetween(column="age_hours", min_value=0),
             gxe.ExpectColumnValuesToNotBeNull(
                 column="sla_metric",
-                row_condition=Column("exception_type") == "stage_sla_breach",
+                row_condition=row_conditions.Column("exception_type") == "stage_sla_breach",
             ),
         ],
     )
@@ -165,6 +167,13 @@ def chargeback_opportunities_suite() -> gx.ExpectationSuite:
             gxe.ExpectColumnValuesToBeBetween(column="claimable_amount", min_value=0),
         ],
     )
+
+
+def suite_name(suite: Callable[[], gx.ExpectationSuite]) -> str:
+    """The name of the suite a suite function builds, without building it (and importing GX):
+    `fct_` and the function's name without `_suite` (tests/orchestration/test_expectations.py
+    checks every suite of the families)."""
+    return "fct_" + suite.__name__.removesuffix("_suite")
 
 
 # mart families: table -> the suites its blocking check runs
@@ -231,7 +240,9 @@ def check_result(validation: Validation) -> dg.AssetCheckResult:
 def validate_frame(frame: pd.DataFrame, name: str, suite: gx.ExpectationSuite) -> Validation:
     """Run `suite` on an in-memory frame, as a GX pandas batch of an ephemeral context."""
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = ProgressBarsConfig(globally=False)  # keep run logs readable
+    context.variables.progress_bars = gx_config.ProgressBarsConfig(
+        globally=False
+    )  # keep run logs readable
     batch = (
         context.data_sources.add_pandas(name="warehouse")
         .add_dataframe_asset(name=name)

@@ -9,10 +9,9 @@ days, not with order volume, so the frames stay small at any `--scale`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import great_expectations as gx
-import great_expectations.expectations as gxe
 
 from ingest.sources.wms import INVENTORY_STATES  # the states of DESIGN §4
 from orchestration.conditions import WITH_ITS_ASSET
@@ -22,6 +21,12 @@ from orchestration.defs.quality.expectations import (
     validate_table_suites,
 )
 from orchestration.defs.resources import Warehouse
+
+if TYPE_CHECKING:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+else:  # imported on first use (orchestration.lazy_gx)
+    from orchestration.lazy_gx import gx, gxe
 
 
 def inventory_positions_suite() -> gx.ExpectationSuite:

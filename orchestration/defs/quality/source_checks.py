@@ -21,11 +21,9 @@ still owns the verdict and its per-expectation report.
 
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import dagster as dg
-import great_expectations as gx
-import great_expectations.expectations as gxe
-import pandas as pd
 
 from ingest.audit import BatchSummary, ContractAudit, audit_contract, batch_summary
 from ingest.contracts import Entity
@@ -36,11 +34,17 @@ from orchestration.defs.ingest.assets import raw_asset_key
 from orchestration.defs.quality.expectations import validate_frame
 from orchestration.defs.resources import Warehouse
 
+if TYPE_CHECKING:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+else:  # imported on first use (orchestration.lazy_gx)
+    from orchestration.lazy_gx import gx, gxe
+
 # Above this share of rejected rows in the latest batch, something upstream changed: warn.
 REJECT_SHARE_WARN = 0.05
 
 
-def contract_suite(audit: ContractAudit) -> gx.ExpectationSuite:
+def contract_suite(audit: ContractAudit) -> "gx.ExpectationSuite":
     """One expectation per rule over the frame of violation counts: every count is 0."""
     return gx.ExpectationSuite(
         name=f"raw.{audit.table}_contract",
@@ -105,6 +109,8 @@ def contract_verdict(
             description=f"raw.{entity.table} does not exist yet: nothing has been loaded.",
             metadata=metadata,
         )
+
+    import pandas as pd  # with GX, when a check runs (orchestration.lazy_gx)
 
     validation = validate_frame(
         pd.DataFrame([audit.violations]), entity.table, contract_suite(audit)
