@@ -18,15 +18,20 @@ returnops_pipeline = dg.define_asset_job(
     "blocking quality checks and publish the serving snapshot.",
 )
 
-# What automation runs for a landing batch, as one job (benchmarks/latency.py loops it): all
-# but the event-date partitioned marts, whose latest day automation refreshes on a cadence in
-# runs of their own (orchestration.conditions.PARTITIONED_LATEST_DAY).
+# What automation runs for a landing batch with news of every source, as one job
+# (benchmarks/latency.py loops it; tests/orchestration/test_automation.py checks it is what
+# automation asks for): the raw tables and everything downstream of them, but the event-date
+# partitioned marts, whose latest day automation refreshes on a cadence in runs of their own
+# (orchestration.conditions.PARTITIONED_LATEST_DAY). The seeds, and the dimensions built from
+# seeds alone, are built when a seed changes, not per batch.
 live_refresh = dg.define_asset_job(
     name=LIVE_REFRESH_JOB_NAME,
-    selection=dg.AssetSelection.all() - dg.AssetSelection.tag(EVENT_DATE_TAG, ""),
-    description="Ingest new landing files, build and test the dbt project, check and publish, "
-    "as automation does for a landing batch: all but the event-date partitioned marts "
-    "(refreshed every ten minutes on their own).",
+    selection=dg.AssetSelection.groups("ingest").downstream()
+    - dg.AssetSelection.tag(EVENT_DATE_TAG, ""),
+    description="Ingest new landing files, build and test the dbt models downstream, check "
+    "and publish, as automation does for a landing batch: the raw tables and everything "
+    "downstream, but the event-date partitioned marts (refreshed every ten minutes on their "
+    "own).",
 )
 
 # The raw tables with their contract checks, for a manual load (from the UI or `dg launch`);

@@ -177,3 +177,25 @@ def test_a_failed_blocking_check_holds_the_publish_until_it_passes(defs):
             defs=defs, instance=instance, cursor=held.cursor
         )
         assert "serving_snapshot" in requested(released)
+
+
+def test_news_of_every_source_requests_what_the_live_refresh_job_runs(defs):
+    # benchmarks/latency.py times the job as what automation runs for a landing batch
+    from orchestration.defs.jobs import live_refresh
+
+    graph = defs.resolve_asset_graph()
+    with dg.instance_for_test() as instance:
+        materialize_everything(instance, defs)
+        quiet = dg.evaluate_automation_conditions(defs=defs, instance=instance)
+        for key in graph.get_all_asset_keys():
+            if key.path[0] == "landing":
+                instance.report_runless_asset_event(dg.AssetMaterialization(key))
+        news = dg.evaluate_automation_conditions(defs=defs, instance=instance, cursor=quiet.cursor)
+
+    job_assets = {key.to_user_string() for key in live_refresh.selection.resolve(graph)}
+    assert requested(news) == job_assets
+    # built when a seed changes, not per batch
+    assert not {"channels", "sla_targets", "dim_nodes"} & job_assets
+    assert {"raw/shopify__returns", "dim_dates", "serving_snapshot", "channel_writeback"} <= (
+        job_assets
+    )
