@@ -232,9 +232,9 @@ def tidy_target(
     context: dg.AssetExecutionContext, target: Path, succeeded: bool, state_key: str | None
 ) -> None:
     """After a build: keep its parse state for the next build of this warehouse (unless
-    `state_key` is None: vars were given); drop its target folder (compiled SQL, a copy of the
-    manifest, logs: ~15 MB a build, and the live pipeline builds every few minutes) unless it
-    failed, when it is what one reads to see why."""
+    `state_key` is None: vars were given); drop its target folder (compiled SQL, dbt's debug log:
+    megabytes a build, and the live pipeline builds every few minutes) unless it failed, when
+    it is what one reads to see why."""
     if state_key is not None:
         try:
             keep_partial_parse(target, PROJECT_TARGET, state_key)
@@ -259,6 +259,11 @@ def dbt_build(
         "build",
         "--exclude-resource-type",
         "unit_test",
+        # No manifest.json and run_results.json in the invocation's folder: nothing reads them
+        # (dagster-dbt takes the events from dbt's log stream), and dbt wrote the 1.7 MB
+        # manifest twice per build (~0.5-1 s). A failed build's folder keeps its compiled SQL
+        # and dbt.log.
+        "--no-write-json",
         *(["--full-refresh"] if config.full_refresh else []),
     ]
     window = run_dbt_vars(context)
