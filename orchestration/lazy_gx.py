@@ -5,8 +5,9 @@ GX takes ~3.5 s to import, more than the rest of the definitions together. Every
 loads them paid it: the webserver, the daemon and their code servers, every `returnops` command,
 and every run, also one that validates nothing (the backlog's latest day, a publish). The check
 definitions need only names and descriptions; the modules of `orchestration/defs/quality/` use
-these stand-ins, which import the real module on first use (annotations stay unevaluated there:
-`from __future__ import annotations`).
+these stand-ins, which import the real module on first use. Their GX annotations are never
+evaluated: deferred (`from __future__ import annotations`) or quoted where Dagster reads a
+decorated function's annotations.
 """
 
 from __future__ import annotations

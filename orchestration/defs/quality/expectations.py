@@ -240,9 +240,8 @@ def check_result(validation: Validation) -> dg.AssetCheckResult:
 def validate_frame(frame: pd.DataFrame, name: str, suite: gx.ExpectationSuite) -> Validation:
     """Run `suite` on an in-memory frame, as a GX pandas batch of an ephemeral context."""
     context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = gx_config.ProgressBarsConfig(
-        globally=False
-    )  # keep run logs readable
+    # no progress bars: they would fill the run logs
+    context.variables.progress_bars = gx_config.ProgressBarsConfig(globally=False)
     batch = (
         context.data_sources.add_pandas(name="warehouse")
         .add_dataframe_asset(name=name)

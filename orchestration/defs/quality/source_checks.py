@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import dagster as dg
+import pandas as pd
 
 from ingest.audit import BatchSummary, ContractAudit, audit_contract, batch_summary
 from ingest.contracts import Entity
@@ -109,8 +110,6 @@ def contract_verdict(
             description=f"raw.{entity.table} does not exist yet: nothing has been loaded.",
             metadata=metadata,
         )
-
-    import pandas as pd  # with GX, when a check runs (orchestration.lazy_gx)
 
     validation = validate_frame(
         pd.DataFrame([audit.violations]), entity.table, contract_suite(audit)
